@@ -1,0 +1,109 @@
+"""Finding and loading engine adapters.
+
+``--engine`` accepts, comma-separated:
+
+* a registered name: a built-in (``reference``, ``torch``) or any entry point in the
+  ``conformance.engines`` group, which is how a third-party package ships its adapter;
+* ``package.module:factory`` for an adapter that is not installed as a plugin. ``factory`` is an
+  :class:`~conformance.engine.Engine` subclass or a callable returning an instance.
+
+Every failure is an :class:`EngineError` whose message says what went wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from importlib.metadata import entry_points
+
+from conformance.capabilities import unknown
+from conformance.engine import Engine
+
+GROUP = "conformance.engines"
+BUILTIN = {
+    "reference": "conformance.engines.reference_engine:ReferenceEngine",
+    "torch": "conformance.engines.torch_engine:TorchEngine",
+}
+INSTALL_HINTS = {"torch": "pip install -e '.[torch]'  (installs torch==2.13.0, CPU)"}
+KNOWN_DEVICES = re.compile(r"^(cpu|cuda|mps|xpu)(:\d+)?$")
+
+
+class EngineError(Exception):
+    """An engine or device could not be used; the message explains the fix."""
+
+
+def registered() -> dict[str, str]:
+    """Engine name -> ``module:factory`` for built-ins and installed entry points."""
+    found = dict(BUILTIN)
+    for entry in entry_points(group=GROUP):
+        found.setdefault(entry.name, entry.value)
+    return found
+
+
+def split(option: str) -> list[str]:
+    names = [part.strip() for part in option.split(",")]
+    if not all(names):
+        raise EngineError(f"--engine={option!r} has an empty name; use e.g. --engine=torch,reference")
+    return names
+
+
+def _import_factory(target: str, shown: str):
+    module_name, _, attribute = target.partition(":")
+    if not module_name or not attribute:
+        raise EngineError(f"engine {shown!r}: expected 'package.module:factory', got {target!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        hint = INSTALL_HINTS.get(shown)
+        fix = f"install it: {hint}" if hint else "check the module path and that it is installed"
+        raise EngineError(f"engine {shown!r}: cannot import {module_name!r} ({error}); {fix}")
+    except Exception as error:
+        raise EngineError(
+            f"engine {shown!r}: importing {module_name!r} raised {type(error).__name__}: {error}"
+        ) from error
+    try:
+        return getattr(module, attribute)
+    except AttributeError:
+        raise EngineError(f"engine {shown!r}: module {module_name!r} has no {attribute!r}") from None
+
+
+def load_engine(name: str) -> Engine:
+    """Build the engine that ``name`` refers to, checking it honours the contract's basics."""
+    known = registered()
+    if ":" in name:
+        factory = _import_factory(name, name)
+    elif name in known:
+        factory = _import_factory(known[name], name)
+    else:
+        raise EngineError(
+            f"unknown engine {name!r}. Available engines: {', '.join(sorted(known))}. "
+            "An adapter that is not installed can be named as 'package.module:factory'."
+        )
+    try:
+        engine = factory()
+    except Exception as error:
+        raise EngineError(
+            f"engine {name!r}: its factory raised {type(error).__name__}: {error}"
+        ) from error
+    if not isinstance(engine, Engine):
+        raise EngineError(
+            f"engine {name!r}: the factory returned {type(engine).__qualname__}, not an instance "
+            "of conformance.Engine; adapters subclass conformance.Engine (see docs/contract.md)"
+        )
+    if not isinstance(engine.name, str) or not engine.name:
+        raise EngineError(f"engine {name!r}: its 'name' must be a non-empty string")
+    bad = unknown(engine.capabilities)
+    if bad:
+        raise EngineError(
+            f"engine {name!r} declares unknown capabilities {bad}; the vocabulary is listed in "
+            "docs/contract.md (python -m conformance capabilities)"
+        )
+    return engine
+
+
+def check_device(device: str) -> str:
+    if not KNOWN_DEVICES.match(device):
+        raise EngineError(
+            f"unknown device {device!r}; use cpu, cuda, cuda:N, mps or xpu (comma-separated)"
+        )
+    return device

@@ -1,0 +1,246 @@
+"""The pytest plugin: ``--engine``, ``--device``, the ``engine`` fixture, reports and baselines.
+
+Registered through the ``pytest11`` entry point. Hooks stay thin; the logic lives in
+``discovery``, ``targets``, ``baseline``, ``report`` and ``repro``.
+"""
+
+from __future__ import annotations
+
+import warnings
+import pytest
+
+from conformance import baseline, discovery, repro
+from conformance import report as report_module
+from conformance.capabilities import CAPABILITIES
+from conformance.expect import running_spec
+from conformance.sources import DOCUMENTS
+from conformance.spec import info_of
+from conformance.targets import BasicSpecs, Target
+
+ENGINE = "--engine"
+DEVICE = "--device"
+SPEC_TIMEOUT = "--spec-timeout"
+REPORT = "--conformance-report"
+BASELINE = "--baseline"
+WRITE_BASELINE = "--write-baseline"
+DEFAULT_ENGINE = "reference"
+
+RESULT = "conformance"
+run_key = pytest.StashKey["Run"]()
+
+
+class Run:
+    """What the plugin knows about one pytest session."""
+
+    def __init__(self, config: pytest.Config):
+        self.option = config.getoption(ENGINE)
+        names = discovery.split(self.option)
+        devices = [discovery.check_device(d.strip()) for d in config.getoption(DEVICE).split(",")]
+        engines = {name: discovery.load_engine(name) for name in names}
+        self.targets = [Target(engine, device) for engine in engines.values() for device in devices]
+        self.options = {engine.name: name for name, engine in engines.items()}
+        self.engines = list(engines.values())
+        self.baseline = baseline.read(config.getoption(BASELINE)) if config.getoption(BASELINE) else []
+        self.basics = BasicSpecs()
+        self.specs: dict[str, object] = {}  # spec id -> node id of its first item
+        self.results: list[report_module.Result] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Record a spec's outcome; also runs on the pytest-xdist controller."""
+        found = dict(report.user_properties).get(RESULT)
+        if found is None or not (report.when == "call" or report.failed or report.skipped):
+            return
+        message = "" if report.passed else str(report.longrepr)[-2000:]
+        if report.skipped and isinstance(report.longrepr, tuple):
+            message = report.longrepr[2]
+        outcome = report_module.outcome_of(report, found["blocked"])
+        self.results.append(
+            report_module.Result(found["spec"], found["target"], outcome,
+                                 found["capabilities"], message)
+        )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "autograd conformance")
+    group.addoption(
+        ENGINE,
+        default=DEFAULT_ENGINE,
+        help="engines to test, comma-separated: a registered name (reference, torch, or an "
+        "installed 'conformance.engines' entry point) or 'package.module:factory'. "
+        f"Default: {DEFAULT_ENGINE}.",
+    )
+    group.addoption(
+        DEVICE,
+        default="cpu",
+        help="devices to run every spec on, comma-separated (cpu, cuda, cuda:N, mps). A device an "
+        "engine lacks makes its specs skip with the reason. Default: cpu.",
+    )
+    group.addoption(
+        SPEC_TIMEOUT,
+        type=float,
+        default=60.0,
+        help="seconds a spec may run before it fails as hung (via pytest-timeout; --timeout "
+        "overrides it; 0 disables). Default: 60.",
+    )
+    group.addoption(REPORT, metavar="PATH", help="write per-spec outcomes and per-capability "
+                    "verdicts as JSON to PATH.")
+    group.addoption(BASELINE, metavar="PATH", help="file of spec ids the engine is known to fail; "
+                    "they run as strict xfails and stale entries are reported.")
+    group.addoption(WRITE_BASELINE, metavar="PATH", help="write this run's failing specs to PATH "
+                    "in baseline format.")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "basic: a basic spec that other specs rely on")
+    for name, description in CAPABILITIES.items():
+        config.addinivalue_line("markers", f"{name}: specs requiring {description}")
+    try:
+        config.stash[run_key] = Run(config)
+    except (discovery.EngineError, baseline.BaselineError) as error:
+        raise pytest.UsageError(str(error)) from None
+    config.pluginmanager.register(config.stash[run_key], "conformance-run")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    run = config.stash[run_key]
+    lines = [f"conformance: devices {sorted({t.device for t in run.targets})}"]
+    for engine in run.engines:
+        lines.append(
+            f"engine {engine.name} {engine.version}: devices {list(engine.devices)}, "
+            f"{len(engine.capabilities)}/{len(CAPABILITIES)} capabilities"
+        )
+        if config.get_verbosity() > 0:
+            lines.append(f"  capabilities: {', '.join(sorted(engine.capabilities))}")
+    return lines
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj) -> None:
+    info = info_of(obj)
+    if info is None:
+        return
+    problems = info.problems(set(DOCUMENTS))
+    if problems:
+        raise collector.CollectError(f"malformed spec metadata on {name}: " + "; ".join(problems))
+    run = collector.config.stash[run_key]
+    first = run.specs.setdefault(info.id, f"{collector.nodeid}::{name}")
+    if first != f"{collector.nodeid}::{name}":
+        raise collector.CollectError(f"spec id {info.id!r} of {name} is already used by {first}")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "engine" in metafunc.fixturenames:
+        targets = metafunc.config.stash[run_key].targets
+        metafunc.parametrize("engine", targets, ids=[t.id for t in targets], indirect=True)
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    info = info_of(getattr(item, "obj", None))
+    if info is None:
+        return
+    for capability in sorted(info.capabilities):
+        item.add_marker(getattr(pytest.mark, capability))
+    if info.basic:
+        item.add_marker(pytest.mark.basic)
+        item.config.stash[run_key].basics.add(info, item.obj)
+    item.extra_keyword_matches.add(info.id)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    run = config.stash[run_key]
+    timeout = config.getoption(SPEC_TIMEOUT)
+    use_timeout = timeout > 0 and not config.getoption("timeout", None)
+    matched = set()
+    for item in items:
+        info = info_of(getattr(item, "obj", None))
+        if info is None:
+            continue
+        target = item.callspec.params["engine"].id
+        for entry in run.baseline:
+            if entry.matches(info.id, target):
+                matched.add(entry)
+                item.add_marker(pytest.mark.xfail(strict=True, reason=f"in baseline: {entry}"))
+        if use_timeout and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(timeout))
+    for entry in run.baseline:
+        if entry not in matched:
+            warnings.warn(
+                pytest.PytestWarning(
+                    f"baseline line {entry.line}: {entry} matches no collected spec; remove it"
+                ),
+                stacklevel=1,
+            )
+    # Basic specs first, so a broken foundation is the first thing a reader sees.
+    items.sort(key=lambda item: not item.get_closest_marker("basic"))
+
+
+@pytest.fixture
+def engine(request: pytest.FixtureRequest):
+    """The engine under test on one device, set up for the requesting spec."""
+    target: Target = request.param
+    info = info_of(request.function)
+    if info is None:
+        pytest.fail(f"{request.function.__name__} uses the engine fixture without @spec metadata")
+    reason = target.skip_reason(info)
+    if reason is None:
+        reason = request.config.stash[run_key].basics.failure(info, target)
+        request.node.stash[blocked_key] = reason is not None
+    if reason:
+        pytest.skip(reason)
+    instance = target.instance()
+    with running_spec(info, instance):
+        yield instance
+
+
+blocked_key = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    rep = yield
+    info = info_of(getattr(item, "obj", None))
+    if info is None or not hasattr(item, "callspec"):
+        return rep
+    target = item.callspec.params["engine"]
+    if rep.failed and call.when == "call":
+        option = item.config.stash[run_key].options[target.engine.name]
+        script = repro.reproduction(item.obj, option, target.device)
+        if script:
+            rep.sections.append(("reproduce", script))
+    # user_properties travel with the report to the pytest-xdist controller.
+    blocked = item.stash.get(blocked_key, False)
+    rep.user_properties.append(
+        (RESULT, {"spec": info.id, "target": target.id, "blocked": blocked,
+                  "capabilities": sorted(info.capabilities)})
+    )
+    return rep
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    run = config.stash.get(run_key, None)
+    if run is None or not run.results:
+        return
+    engines = {t.id: f"{t.engine.name} {t.engine.version}" for t in run.targets}
+    terminalreporter.section("conformance verdict")
+    for line in report_module.lines(run.results, engines):
+        terminalreporter.write_line(line)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    run = config.stash.get(run_key, None)
+    if run is None or hasattr(config, "workerinput"):  # xdist workers leave it to the controller
+        return
+    if config.getoption(REPORT):
+        engines = [
+            {"name": e.name, "version": e.version, "devices": list(e.devices),
+             "capabilities": sorted(e.capabilities)}
+            for e in run.engines
+        ]
+        report_module.write_json(config.getoption(REPORT), run.results, engines)
+    if config.getoption(WRITE_BASELINE):
+        failures = [(r.spec, r.target) for r in run.results if r.outcome == "failed"]
+        baseline.write(config.getoption(WRITE_BASELINE), failures)
+
+

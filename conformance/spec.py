@@ -1,0 +1,137 @@
+"""Spec metadata: the ``@spec`` decorator and its validation.
+
+A spec is a pytest test function taking the ``engine`` fixture, decorated with :func:`spec`::
+
+    @spec(
+        id="autograd.square_grad",
+        behaviour="the gradient of y = x**2 at x = 3 is 6",
+        sources=[Source("003_6019b0b13895e324.txt", "Autograd")],
+        requires={"autograd.backward"},
+    )
+    def test_square_grad(engine): ...
+
+The decorator only records the metadata; the plugin validates it at collection so that a
+malformed spec is a collection error naming the spec and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+
+from conformance.capabilities import CAPABILITIES, IMPLICIT
+from conformance.tolerance import Tolerance
+
+SPEC_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+MATHEMATICS = "mathematics"
+ATTRIBUTE = "conformance_spec"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a behaviour is documented: a source document's file name and section heading, or
+    ``Source("mathematics", "<what is derived>")`` for values that follow from the maths."""
+
+    document: str
+    section: str
+
+    def __str__(self) -> str:
+        return f"{self.document} § {self.section}"
+
+
+@dataclass(frozen=True)
+class SpecInfo:
+    id: str
+    behaviour: str
+    sources: tuple[Source, ...]
+    requires: frozenset[str] = frozenset()
+    tolerance: Tolerance | None = None
+    basic: bool = False
+    note: str = ""
+    false_failure_probability: float | None = None
+    function: str = field(default="", compare=False)
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """Everything the spec needs, including the implicit ``tensor.core``."""
+        return self.requires | IMPLICIT
+
+    def problems(self, known_documents: set[str] | None = None) -> list[str]:
+        """Human-readable problems with this metadata, each naming the field; empty if valid."""
+        found = []
+        if not isinstance(self.id, str) or not SPEC_ID.match(self.id):
+            found.append(f"field 'id': {self.id!r} is not a dotted lower-case id like 'chapter.name'")
+        if not isinstance(self.behaviour, str) or len(self.behaviour.strip()) < 10:
+            found.append("field 'behaviour': state the behaviour in one sentence")
+        elif "\n" in self.behaviour.strip():
+            found.append("field 'behaviour': must be one line")
+        if not self.sources:
+            found.append("field 'sources': at least one Source(document, section) is required")
+        for source in self.sources:
+            if not isinstance(source, Source) or not source.document or not source.section:
+                found.append(f"field 'sources': {source!r} needs a document and a section")
+            elif (
+                known_documents is not None
+                and source.document != MATHEMATICS
+                and source.document not in known_documents
+            ):
+                found.append(f"field 'sources': unknown document {source.document!r}")
+        bad = sorted(set(self.requires) - CAPABILITIES.keys())
+        if bad:
+            found.append(f"field 'requires': unknown capabilities {bad}")
+        if self.tolerance is not None and not isinstance(self.tolerance, Tolerance):
+            found.append("field 'tolerance': must be a conformance.Tolerance")
+        elif self.tolerance is not None and not self.tolerance.why.strip():
+            found.append("field 'tolerance': a spec's own tolerance must say why it differs")
+        p = self.false_failure_probability
+        if p is not None and not (isinstance(p, float) and 0.0 < p <= 1e-6):
+            found.append("field 'false_failure_probability': must be a float in (0, 1e-6]")
+        return found
+
+
+def spec(
+    *,
+    id: str,
+    behaviour: str,
+    sources,
+    requires=(),
+    tolerance: Tolerance | None = None,
+    basic: bool = False,
+    note: str = "",
+    false_failure_probability: float | None = None,
+):
+    """Attach spec metadata to a test function (validated by the plugin at collection).
+
+    ``basic`` marks one of the few specs that everything else relies on; when one fails on an
+    engine, specs whose requirements include the basic spec's report "blocked by" it instead of
+    failing with the same noise. ``note`` records nuances (e.g. where current PyTorch prints
+    something other than a document). Statistical specs state ``false_failure_probability``.
+    """
+
+    def attach(function):
+        sources_tuple = tuple(sources) if isinstance(sources, list | tuple) else (sources,)
+        setattr(
+            function,
+            ATTRIBUTE,
+            SpecInfo(
+                id=id,
+                behaviour=behaviour,
+                sources=sources_tuple,
+                requires=frozenset(requires),
+                tolerance=tolerance,
+                basic=basic,
+                note=note,
+                false_failure_probability=false_failure_probability,
+                function=function.__name__,
+            ),
+        )
+        return function
+
+    return attach
+
+
+def info_of(function) -> SpecInfo | None:
+    return getattr(function, ATTRIBUTE, None)
+
+
+FIELDS = tuple(f.name for f in fields(SpecInfo))

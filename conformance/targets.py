@@ -1,0 +1,98 @@
+"""Targets (an engine on a device), why a spec cannot run on one, and blocking by basic specs.
+
+Plain functions and classes, so that ``tests/`` can exercise them without pytest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from conformance.engine import Engine
+from conformance.expect import running_spec
+from conformance.spec import SpecInfo
+
+
+@dataclass(frozen=True)
+class Target:
+    """One engine on one device; every spec runs once per target."""
+
+    engine: Engine = field(compare=False, hash=False)
+    device: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.engine.name}-{self.device}"
+
+    @property
+    def available(self) -> bool:
+        return self.device in self.engine.devices
+
+    def skip_reason(self, spec: SpecInfo) -> str | None:
+        """Why ``spec`` cannot run on this target, or None when it can."""
+        if not self.available:
+            reason = self.engine.device_unavailable_reason(self.device)
+            return f"engine {self.engine.name!r} has no device {self.device!r}: {reason}"
+        missing = sorted(spec.capabilities - set(self.engine.capabilities))
+        if missing:
+            return (
+                f"engine {self.engine.name!r} does not declare capability "
+                f"{', '.join(repr(name) for name in missing)} required by spec {spec.id}"
+            )
+        return None
+
+    def instance(self) -> Engine:
+        return self.engine.on_device(self.device)
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"
+
+
+class BasicSpecs:
+    """The basic specs of a run and, per target, whether each passes.
+
+    A basic spec is run at most once per target (lazily, the first time a dependant needs it),
+    so blocking works under any test order and under pytest-xdist, where each worker checks
+    for itself.
+    """
+
+    def __init__(self):
+        self.specs: dict[str, tuple[SpecInfo, object]] = {}
+        self.results: dict[tuple[str, str], str | None] = {}
+
+    def add(self, spec: SpecInfo, function) -> None:
+        self.specs.setdefault(spec.id, (spec, function))
+
+    def failure(self, spec: SpecInfo, target: Target) -> str | None:
+        """The failing basic spec that ``spec`` relies on, as a skip reason, or None."""
+        if spec.basic:
+            return None
+        for basic, function in self.specs.values():
+            if not basic.capabilities <= spec.capabilities:
+                continue
+            if target.skip_reason(basic):
+                continue
+            key = (basic.id, target.id)
+            if key not in self.results:
+                self.results[key] = self._run(basic, function, target)
+            if self.results[key] is not None:
+                return (
+                    f"blocked by basic spec {basic.id}, which fails on {target.id}: "
+                    f"{self.results[key]}"
+                )
+        return None
+
+    @staticmethod
+    def _run(basic: SpecInfo, function, target: Target) -> str | None:
+        engine = target.instance()
+        try:
+            with running_spec(basic, engine):
+                function(engine)
+        except pytest.skip.Exception:
+            return None  # a basic spec that skips (e.g. inapplicable) blocks nothing
+        except Exception as error:
+            return first_line(error)
+        return None

@@ -1,0 +1,1 @@
+"""The catalogue: one module per chapter of the documented autograd semantics."""
