@@ -1,0 +1,42 @@
+"""Command line: ``python -m conformance list|capabilities|docs``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from conformance import catalogue, contract_doc
+from conformance.capabilities import CAPABILITIES
+
+DOCS = {"catalogue.md": lambda: catalogue.as_markdown(catalogue.collect()),
+        "contract.md": contract_doc.as_markdown}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conformance", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", help="list every spec: id, behaviour")
+    listing.add_argument("--json", action="store_true", help="full metadata as JSON")
+    commands.add_parser("capabilities", help="the capability vocabulary")
+    docs = commands.add_parser("docs", help="regenerate docs/catalogue.md and docs/contract.md")
+    docs.add_argument("--dir", default="docs", help="output folder (default: docs)")
+    args = parser.parse_args(argv)
+
+    if args.command == "list":
+        specs = catalogue.collect()
+        print(catalogue.as_json(specs) if args.json else catalogue.as_table(specs))
+    elif args.command == "capabilities":
+        for name, description in CAPABILITIES.items():
+            print(f"{name:<26} {description}")
+    elif args.command == "docs":
+        folder = Path(args.dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, render in DOCS.items():
+            (folder / name).write_text(render(), encoding="utf-8")
+            print(f"wrote {folder / name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
