@@ -9,8 +9,10 @@ from pathlib import Path
 from conformance import catalogue, contract_doc
 from conformance.capabilities import CAPABILITIES
 
-DOCS = {"catalogue.md": lambda: catalogue.as_markdown(catalogue.collect()),
-        "contract.md": contract_doc.as_markdown}
+DOCS = {
+    "catalogue.md": lambda: catalogue.as_markdown(catalogue.collect()),
+    "contract.md": contract_doc.as_markdown,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,7 @@ CAPABILITIES: dict[str, str] = {
     "autograd.no_grad": "operations under ``no_grad()`` are not recorded",
     "autograd.scalar_backward": "``backward()`` on a non-scalar without an output gradient raises",
     "autograd.grad_fn": "results carry a ``grad_fn`` with ``next_functions``",
-    "autograd.grad_fn_names": "``grad_fn`` nodes are named as PyTorch names them (MulBackward0, ...)",
+    "autograd.grad_fn_names": "``grad_fn`` nodes carry PyTorch's names (MulBackward0, ...)",
     "autograd.inplace_checks": "in-place changes that would corrupt a gradient raise",
     "autograd.jacobian": "``jacobian(f, x)`` of a vector function",
     "autograd.requires_grad_": "``requires_grad_()`` turns tracking on after creation",

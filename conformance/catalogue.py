@@ -34,7 +34,9 @@ def as_json(specs: list[SpecInfo]) -> str:
             {
                 "id": s.id,
                 "behaviour": s.behaviour,
-                "sources": [{"document": src.document, "section": src.section} for src in s.sources],
+                "sources": [
+                    {"document": src.document, "section": src.section} for src in s.sources
+                ],
                 "requires": sorted(s.requires),
                 "basic": s.basic,
                 "note": s.note,
@@ -64,8 +66,13 @@ def as_markdown(specs: list[SpecInfo]) -> str:
     for s in specs:
         if chapter(s) != current:
             current = chapter(s)
-            lines += ["", f"## {current}", "", "| id | behaviour | source | capabilities |",
-                      "|---|---|---|---|"]
+            lines += [
+                "",
+                f"## {current}",
+                "",
+                "| id | behaviour | source | capabilities |",
+                "|---|---|---|---|",
+            ]
         sources = "<br>".join(str(src) for src in s.sources)
         capabilities = ", ".join(sorted(s.requires)) or "tensor.core"
         lines.append(f"| `{s.id}` | {s.behaviour} | {sources} | {capabilities} |")

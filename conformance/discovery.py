@@ -43,7 +43,9 @@ def registered() -> dict[str, str]:
 def split(option: str) -> list[str]:
     names = [part.strip() for part in option.split(",")]
     if not all(names):
-        raise EngineError(f"--engine={option!r} has an empty name; use e.g. --engine=torch,reference")
+        raise EngineError(
+            f"--engine={option!r} has an empty name; use e.g. --engine=torch,reference"
+        )
     return names
 
 
@@ -56,7 +58,9 @@ def _import_factory(target: str, shown: str):
     except ImportError as error:
         hint = INSTALL_HINTS.get(shown)
         fix = f"install it: {hint}" if hint else "check the module path and that it is installed"
-        raise EngineError(f"engine {shown!r}: cannot import {module_name!r} ({error}); {fix}")
+        raise EngineError(
+            f"engine {shown!r}: cannot import {module_name!r} ({error}); {fix}"
+        ) from None
     except Exception as error:
         raise EngineError(
             f"engine {shown!r}: importing {module_name!r} raised {type(error).__name__}: {error}"
@@ -64,7 +68,9 @@ def _import_factory(target: str, shown: str):
     try:
         return getattr(module, attribute)
     except AttributeError:
-        raise EngineError(f"engine {shown!r}: module {module_name!r} has no {attribute!r}") from None
+        raise EngineError(
+            f"engine {shown!r}: module {module_name!r} has no {attribute!r}"
+        ) from None
 
 
 def load_engine(name: str) -> Engine:

@@ -22,13 +22,17 @@ class SpecFailure(AssertionError):
     """An engine did not behave as a spec says."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Running:
     spec: SpecInfo | None = None
     engine: object | None = None
 
 
-running: contextvars.ContextVar[Running] = contextvars.ContextVar("running", default=Running())
+# The default is frozen, so sharing it is safe.
+running: contextvars.ContextVar[Running] = contextvars.ContextVar(
+    "running",
+    default=Running(),  # noqa: B039
+)
 
 
 @contextlib.contextmanager
@@ -149,8 +153,11 @@ def expect_grad(tensor, expected, *, what: str) -> None:
     __tracebackhide__ = True
     grad = tensor.grad
     if grad is None:
-        fail(f"{what} is None", f"expected:  {show(np.asarray(expected))}",
-             "hint:      backward() did not deliver a gradient to this tensor")
+        fail(
+            f"{what} is None",
+            f"expected:  {show(np.asarray(expected))}",
+            "hint:      backward() did not deliver a gradient to this tensor",
+        )
     expect_close(grad, expected, what=what, kind="grad")
 
 

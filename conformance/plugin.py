@@ -7,6 +7,7 @@ Registered through the ``pytest11`` entry point. Hooks stay thin; the logic live
 from __future__ import annotations
 
 import warnings
+
 import pytest
 
 from conformance import baseline, discovery, repro
@@ -40,7 +41,9 @@ class Run:
         self.targets = [Target(engine, device) for engine in engines.values() for device in devices]
         self.options = {engine.name: name for name, engine in engines.items()}
         self.engines = list(engines.values())
-        self.baseline = baseline.read(config.getoption(BASELINE)) if config.getoption(BASELINE) else []
+        self.baseline = (
+            baseline.read(config.getoption(BASELINE)) if config.getoption(BASELINE) else []
+        )
         self.basics = BasicSpecs()
         self.specs: dict[str, object] = {}  # spec id -> node id of its first item
         self.results: list[report_module.Result] = []
@@ -55,8 +58,9 @@ class Run:
             message = report.longrepr[2]
         outcome = report_module.outcome_of(report, found["blocked"])
         self.results.append(
-            report_module.Result(found["spec"], found["target"], outcome,
-                                 found["capabilities"], message)
+            report_module.Result(
+                found["spec"], found["target"], outcome, found["capabilities"], message
+            )
         )
 
 
@@ -82,12 +86,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seconds a spec may run before it fails as hung (via pytest-timeout; --timeout "
         "overrides it; 0 disables). Default: 60.",
     )
-    group.addoption(REPORT, metavar="PATH", help="write per-spec outcomes and per-capability "
-                    "verdicts as JSON to PATH.")
-    group.addoption(BASELINE, metavar="PATH", help="file of spec ids the engine is known to fail; "
-                    "they run as strict xfails and stale entries are reported.")
-    group.addoption(WRITE_BASELINE, metavar="PATH", help="write this run's failing specs to PATH "
-                    "in baseline format.")
+    group.addoption(
+        REPORT,
+        metavar="PATH",
+        help="write per-spec outcomes and per-capability verdicts as JSON to PATH.",
+    )
+    group.addoption(
+        BASELINE,
+        metavar="PATH",
+        help="file of spec ids the engine is known to fail; "
+        "they run as strict xfails and stale entries are reported.",
+    )
+    group.addoption(
+        WRITE_BASELINE,
+        metavar="PATH",
+        help="write this run's failing specs to PATH in baseline format.",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -211,8 +225,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     # user_properties travel with the report to the pytest-xdist controller.
     blocked = item.stash.get(blocked_key, False)
     rep.user_properties.append(
-        (RESULT, {"spec": info.id, "target": target.id, "blocked": blocked,
-                  "capabilities": sorted(info.capabilities)})
+        (
+            RESULT,
+            {
+                "spec": info.id,
+                "target": target.id,
+                "blocked": blocked,
+                "capabilities": sorted(info.capabilities),
+            },
+        )
     )
     return rep
 
@@ -234,13 +255,15 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     if config.getoption(REPORT):
         engines = [
-            {"name": e.name, "version": e.version, "devices": list(e.devices),
-             "capabilities": sorted(e.capabilities)}
+            {
+                "name": e.name,
+                "version": e.version,
+                "devices": list(e.devices),
+                "capabilities": sorted(e.capabilities),
+            }
             for e in run.engines
         ]
         report_module.write_json(config.getoption(REPORT), run.results, engines)
     if config.getoption(WRITE_BASELINE):
         failures = [(r.spec, r.target) for r in run.results if r.outcome == "failed"]
         baseline.write(config.getoption(WRITE_BASELINE), failures)
-
-

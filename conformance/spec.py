@@ -60,7 +60,9 @@ class SpecInfo:
         """Human-readable problems with this metadata, each naming the field; empty if valid."""
         found = []
         if not isinstance(self.id, str) or not SPEC_ID.match(self.id):
-            found.append(f"field 'id': {self.id!r} is not a dotted lower-case id like 'chapter.name'")
+            found.append(
+                f"field 'id': {self.id!r} is not a dotted lower-case id like 'chapter.name'"
+            )
         if not isinstance(self.behaviour, str) or len(self.behaviour.strip()) < 10:
             found.append("field 'behaviour': state the behaviour in one sentence")
         elif "\n" in self.behaviour.strip():

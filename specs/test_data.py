@@ -1,14 +1,16 @@
 """Data: splitting a dataset into train, validation and test parts."""
 
 from conformance import expect_equal, spec
-from specs.sources import R_COURSE, PY_COURSE, Source
+from specs.sources import PY_COURSE, R_COURSE, Source
 
 
 @spec(
     id="data.random_split_sizes",
     behaviour="random_split of 1000 items into [700, 150, 150] gives disjoint parts covering all",
-    sources=[Source(PY_COURSE, "Train, validation and test splits"),
-             Source(R_COURSE, "Train, validation and test splits")],
+    sources=[
+        Source(PY_COURSE, "Train, validation and test splits"),
+        Source(R_COURSE, "Train, validation and test splits"),
+    ],
     requires={"data.random_split"},
     note="The R course builds the same split with dataset_subset over a shuffled index vector.",
 )

@@ -29,8 +29,9 @@ class TorchEngine(Engine):
 
     # tensors
     def tensor(self, data, *, dtype="float32", requires_grad=False):
-        return torch.tensor(data, dtype=DTYPES[dtype], device=self.device,
-                            requires_grad=requires_grad)
+        return torch.tensor(
+            data, dtype=DTYPES[dtype], device=self.device, requires_grad=requires_grad
+        )
 
     def to_numpy(self, tensor):
         return tensor.detach().cpu().numpy()
@@ -39,12 +40,14 @@ class TorchEngine(Engine):
         return str(tensor.dtype).removeprefix("torch.")
 
     def zeros(self, *shape, dtype="float32", requires_grad=False):
-        return torch.zeros(*shape, dtype=DTYPES[dtype], device=self.device,
-                           requires_grad=requires_grad)
+        return torch.zeros(
+            *shape, dtype=DTYPES[dtype], device=self.device, requires_grad=requires_grad
+        )
 
     def ones(self, *shape, dtype="float32", requires_grad=False):
-        return torch.ones(*shape, dtype=DTYPES[dtype], device=self.device,
-                          requires_grad=requires_grad)
+        return torch.ones(
+            *shape, dtype=DTYPES[dtype], device=self.device, requires_grad=requires_grad
+        )
 
     def from_numpy(self, array):
         return torch.from_numpy(array).to(self.device)
