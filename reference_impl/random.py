@@ -1,0 +1,17 @@
+"""The global random generator: ``manual_seed`` makes every random draw reproducible."""
+
+from __future__ import annotations
+
+import numpy
+
+_generator = numpy.random.default_rng(0)
+
+
+def manual_seed(seed: int) -> None:
+    global _generator
+    _generator = numpy.random.default_rng(seed)
+
+
+def generator(seed: int | None = None) -> numpy.random.Generator:
+    """A generator of its own for ``seed``, else the global one."""
+    return _generator if seed is None else numpy.random.default_rng(seed)
