@@ -13,6 +13,7 @@ try:  # CuPy is optional: without it (or without a GPU) "cuda" is simply not a d
 except Exception:  # ImportError, or a CUDA runtime error raised while importing
     cupy = None
 
+ARRAY_TYPES = (numpy.ndarray,) if cupy is None else (numpy.ndarray, cupy.ndarray)
 DTYPES = {"float32": numpy.float32, "float64": numpy.float64, "int64": numpy.int64}
 
 

@@ -115,7 +115,8 @@ class Tensor:
     __array_priority__ = 1000  # NumPy scalars on the left defer to our operators
 
     def __init__(self, data, requires_grad=False, grad_fn=None):
-        self.data = data
+        # NumPy turns 0-d results into scalars; a tensor always holds an array (writable).
+        self.data = data if isinstance(data, backend.ARRAY_TYPES) else backend.numpy.asarray(data)
         self.requires_grad = requires_grad
         self.grad = None
         self.grad_fn = grad_fn

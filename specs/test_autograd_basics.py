@@ -1,7 +1,18 @@
 """Autograd basics: backward from a scalar, gradients on leaves, the chain rule, accumulation."""
 
-from conformance import expect_close, expect_grad, spec
-from specs.sources import both_courses, maths
+import math
+
+import numpy as np
+
+from conformance import (
+    expect_close,
+    expect_equal,
+    expect_grad,
+    expect_no_grad,
+    expect_true,
+    spec,
+)
+from specs.sources import BLOG, BOOK, LINREG, PY_COURSE, Source, both_courses, maths
 
 
 @spec(
@@ -55,3 +66,197 @@ def test_relu_chain(engine):
     expect_close(h, 13.0, what="relu(3 * 2**2 + 1)")
     h.backward()
     expect_grad(x, 12.0, what="x.grad")
+
+
+@spec(
+    id="autograd.chain_rule",
+    behaviour="for y = x**2, z = 3y, h = z + 1 at x = 2, the chain rule gives dh/dx = 6x = 12",
+    sources=both_courses("Autograd"),
+    requires={"autograd.backward"},
+)
+def test_chain_rule(engine):
+    x = engine.tensor(2.0, requires_grad=True)
+    y = x**2
+    z = 3 * y
+    h = z + 1
+    expect_close(h, 13.0, what="h = 3 * 2**2 + 1")
+    h.backward()
+    expect_grad(x, 12.0, what="x.grad")
+
+
+@spec(
+    id="autograd.tanh_grad",
+    behaviour="the derivative of tanh at x = 1 is 1 - tanh(1)**2 = 0.4200",
+    sources=[*both_courses("Activation functions"), maths("1 - tanh(1)**2 = 0.419974")],
+    requires={"autograd.backward", "nn.activations"},
+)
+def test_tanh_grad(engine):
+    x = engine.tensor(1.0, requires_grad=True)
+    engine.tanh(x).backward()
+    expect_grad(x, 1 - math.tanh(1.0) ** 2, what="x.grad of tanh(x) at x = 1")
+
+
+@spec(
+    id="autograd.sigmoid_grad",
+    behaviour="the derivative of the sigmoid is s(x) * (1 - s(x)) everywhere, e.g. 0.25 at x = 0",
+    sources=[Source(PY_COURSE, "Activation functions"), maths("d sigmoid/dx = s (1 - s)")],
+    requires={"autograd.backward", "nn.activations", "tensor.ops"},
+)
+def test_sigmoid_grad(engine):
+    points = [-3.0, -0.5, 0.0, 0.5, 3.0]
+    x = engine.tensor(points, requires_grad=True)
+    engine.sigmoid(x).sum().backward()
+    s = 1 / (1 + np.exp(-np.array(points)))
+    expect_grad(x, s * (1 - s), what="x.grad of sigmoid(x).sum()")
+
+
+@spec(
+    id="autograd.vector_grad",
+    behaviour="for a vector leaf, each element of .grad is the derivative with respect to it",
+    sources=both_courses("Gradients of vectors and matrices"),
+    requires={"autograd.backward", "tensor.ops"},
+)
+def test_vector_grad(engine):
+    values = [1.0, -2.0, 0.5, 3.0]
+    x = engine.tensor(values, requires_grad=True)
+    (x**3).sum().backward()
+    expect_grad(x, 3 * np.array(values) ** 2, what="x.grad of sum(x**3)")
+
+
+@spec(
+    id="autograd.matrix_grad",
+    behaviour="for a matrix leaf W, (W @ v).sum() has gradient W.grad[i, j] = v[j] in every row",
+    sources=[*both_courses("Gradients of vectors and matrices"), maths("d sum(Wv)/dW_ij = v_j")],
+    requires={"autograd.backward", "tensor.ops", "tensor.matmul"},
+)
+def test_matrix_grad(engine):
+    w = engine.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    v = engine.tensor([[0.5], [-1.0], [2.0]])
+    (w @ v).sum().backward()
+    expect_grad(w, [[0.5, -1.0, 2.0], [0.5, -1.0, 2.0]], what="W.grad")
+
+
+@spec(
+    id="autograd.requires_grad_propagates",
+    behaviour="results computed from a tensor that requires grad require grad; constants do not",
+    sources=[
+        Source(BOOK, "4.3 Automatic differentiation with torch autograd"),
+        Source(LINREG, "Autograd"),
+    ],
+    requires={"autograd.backward", "tensor.ops"},
+)
+def test_requires_grad_propagates(engine):
+    x = engine.tensor(2.0, requires_grad=True)
+    c = engine.tensor(3.0)
+    expect_equal(bool((x * c + 1).requires_grad), True, what="(x * c + 1).requires_grad")
+    expect_equal(bool((c * c).requires_grad), False, what="(c * c).requires_grad")
+    expect_equal(bool(x.is_leaf), True, what="x.is_leaf")
+    expect_equal(bool((x * c).is_leaf), False, what="(x * c).is_leaf")
+
+
+@spec(
+    id="autograd.requires_grad_switch",
+    behaviour="requires_grad_(True) turns tracking on for an existing tensor, so backward reaches it",
+    sources=[Source(LINREG, "Autograd")],
+    requires={"autograd.backward", "autograd.requires_grad_"},
+)
+def test_requires_grad_switch(engine):
+    x = engine.tensor(3.0)
+    expect_equal(bool(x.requires_grad), False, what="requires_grad of a new tensor")
+    same = x.requires_grad_(True)
+    expect_true(same is x, what="requires_grad_ to return the tensor itself", got=same)
+    (x * x).backward()
+    expect_grad(x, 6.0, what="x.grad after requires_grad_(True)")
+
+
+@spec(
+    id="autograd.grad_fn_recorded",
+    behaviour="a result of an op on a tracked tensor has a grad_fn; a leaf has none",
+    sources=[
+        Source(BLOG, "Autograd basics"),
+        Source(BOOK, "4.3 Automatic differentiation with torch autograd"),
+    ],
+    requires={"autograd.backward", "autograd.grad_fn"},
+)
+def test_grad_fn_recorded(engine):
+    x = engine.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    expect_true(x.grad_fn is None, what="no grad_fn on a leaf", got=x.grad_fn)
+    expect_true(y.grad_fn is not None, what="a grad_fn on x * 2", got=y.grad_fn)
+
+
+@spec(
+    id="autograd.linear_model_grads",
+    behaviour="for y = a*x + b, backward gives dy/da = x and dy/db = 1, and u = a*x keeps no .grad",
+    sources=[Source(LINREG, "Autograd"), maths("d(ax + b)/da = x, d(ax + b)/db = 1")],
+    requires={"autograd.backward", "autograd.leaf_only_grad"},
+)
+def test_linear_model_grads(engine):
+    a = engine.tensor(2.0, requires_grad=True)
+    b = engine.tensor(-1.0, requires_grad=True)
+    x = engine.tensor(1.5)
+    u = a * x
+    y = u + b
+    expect_close(y, 2.0, what="y = 2 * 1.5 - 1")
+    y.backward()
+    expect_grad(a, 1.5, what="a.grad (= x)")
+    expect_grad(b, 1.0, what="b.grad")
+    expect_no_grad(u, what="u.grad of the intermediate u = a * x")
+
+
+@spec(
+    id="autograd.no_grad",
+    behaviour="operations inside no_grad() are not recorded: the result has no grad_fn",
+    sources=[*both_courses("Gradient descent"), Source(LINREG, "Autograd")],
+    requires={"autograd.backward", "autograd.no_grad"},
+)
+def test_no_grad(engine):
+    x = engine.tensor(2.0, requires_grad=True)
+    with engine.no_grad():
+        y = x * 3
+    expect_equal(bool(y.requires_grad), False, what="requires_grad of x * 3 under no_grad")
+    expect_true(y.grad_fn is None, what="no grad_fn under no_grad", got=y.grad_fn)
+
+
+@spec(
+    id="autograd.detach",
+    behaviour="detach() gives a tensor with the same values outside the graph",
+    sources=[maths("a detached tensor is a constant")],
+    requires={"autograd.backward", "autograd.detach"},
+)
+def test_detach(engine):
+    x = engine.tensor(2.0, requires_grad=True)
+    y = (x * x).detach()
+    expect_close(y, 4.0, what="(x * x).detach()")
+    expect_equal(bool(y.requires_grad), False, what="requires_grad of a detached tensor")
+    (x * y).backward()
+    expect_grad(x, 4.0, what="x.grad of x * detach(x * x) (the detached factor is a constant)")
+
+
+@spec(
+    id="autograd.jacobian",
+    behaviour="jacobian(f, x) of f: R^3 -> R^2 has shape (2, 3) with entry (i, j) = d f_i / d x_j",
+    sources=[Source(PY_COURSE, "Jacobians"), maths("f(x) = [x0 * x1, x1 * x2]")],
+    requires={"autograd.jacobian", "tensor.ops"},
+)
+def test_jacobian(engine):
+    def f(x):
+        return x[0:2] * x[1:3]  # [x0 * x1, x1 * x2]
+
+    jacobian = engine.jacobian(f, engine.tensor([2.0, 3.0, -1.0]))
+    expect_close(jacobian, [[3.0, 2.0, 0.0], [0.0, -1.0, 3.0]], what="jacobian(f, [2, 3, -1])")
+
+
+@spec(
+    id="autograd.jacobian_linear",
+    behaviour="the Jacobian of x -> W @ x is W itself (rows are outputs, columns inputs)",
+    sources=[Source(PY_COURSE, "Jacobians"), maths("d(Wx)_i/dx_j = W_ij")],
+    requires={"autograd.jacobian", "tensor.matmul"},
+)
+def test_jacobian_linear(engine):
+    weights = [[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]]
+    w = engine.tensor(weights)
+    jacobian = engine.jacobian(
+        lambda x: (w @ x.reshape(3, 1)).reshape(2), engine.tensor([1.0, 1.0, 1.0])
+    )
+    expect_close(jacobian, weights, what="jacobian of x -> W @ x")

@@ -64,7 +64,7 @@ class TorchEngine(Engine):
         return torch.no_grad()
 
     def grad_fn_name(self, node):
-        return node.name()
+        return node.name().rsplit("::", 1)[-1]  # "torch::autograd::AccumulateGrad"
 
     def jacobian(self, func, inputs):
         return torch.autograd.functional.jacobian(func, inputs)

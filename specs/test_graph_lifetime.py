@@ -1,0 +1,167 @@
+"""Graph lifetime: which tensors keep gradients, when the graph is freed, zeroing gradients."""
+
+from conformance import (
+    expect_close,
+    expect_grad,
+    expect_no_grad,
+    expect_raises,
+    spec,
+)
+from specs.sources import BLOG, BOOK, LINREG, PY_COURSE, Source, both_courses, maths
+
+
+def chain(engine, x_value=2.0):
+    """The courses' chain y = x**2, z = 3y, h = z + 1."""
+    x = engine.tensor(x_value, requires_grad=True)
+    y = x**2
+    z = 3 * y
+    return x, y, z, z + 1
+
+
+@spec(
+    id="graph.leaf_only_grad",
+    behaviour="after backward, intermediate tensors keep .grad None; only the leaf gets a gradient",
+    sources=[
+        *both_courses("Leaf tensors"),
+        Source(BOOK, "4.3 Automatic differentiation with torch autograd"),
+    ],
+    requires={"autograd.backward", "autograd.leaf_only_grad"},
+    note="PyTorch also emits a UserWarning when a non-leaf's .grad is read; the R book shows it.",
+)
+def test_leaf_only_grad(engine):
+    x, y, z, h = chain(engine)
+    h.backward()
+    expect_grad(x, 12.0, what="x.grad")
+    expect_no_grad(y, what="y.grad (intermediate)")
+    expect_no_grad(z, what="z.grad (intermediate)")
+
+
+@spec(
+    id="graph.retain_grad",
+    behaviour="retain_grad() on intermediates before backward keeps dh/dy = 3 and dh/dz = 1",
+    sources=[*both_courses("Leaf tensors"), maths("h = 3y + 1, z = 3y")],
+    requires={"autograd.backward", "autograd.retain_grad"},
+)
+def test_retain_grad(engine):
+    x, y, z, h = chain(engine)
+    y.retain_grad()
+    z.retain_grad()
+    h.backward()
+    expect_grad(y, 3.0, what="y.grad after y.retain_grad()")
+    expect_grad(z, 1.0, what="z.grad after z.retain_grad()")
+    expect_grad(x, 12.0, what="x.grad")
+
+
+@spec(
+    id="graph.second_backward_raises",
+    behaviour="a second backward through a graph freed by the first raises an error",
+    sources=[*both_courses("Freeing the graph")],
+    requires={"autograd.backward", "autograd.graph_freed"},
+    note="PyTorch raises RuntimeError only for nodes that saved tensors (x**2 does); a graph of "
+    "additions alone can be traversed twice. The spec uses x**2.",
+)
+def test_second_backward_raises(engine):
+    x, _, _, h = chain(engine)
+    h.backward()
+    with expect_raises(what="the second h.backward() through the freed graph"):
+        h.backward()
+
+
+@spec(
+    id="graph.retain_graph",
+    behaviour="backward(retain_graph=True) keeps the graph, so a second backward adds 12 again: 24",
+    sources=[*both_courses("Freeing the graph")],
+    requires={"autograd.backward", "autograd.retain_graph", "autograd.accumulate"},
+)
+def test_retain_graph(engine):
+    x, _, _, h = chain(engine)
+    h.backward(retain_graph=True)
+    expect_grad(x, 12.0, what="x.grad after the first backward")
+    h.backward()
+    expect_grad(x, 24.0, what="x.grad after a second backward through the retained graph")
+
+
+@spec(
+    id="graph.backward_needs_scalar",
+    behaviour="backward() on a non-scalar output without an explicit gradient raises",
+    sources=[Source(LINREG, "Autograd"), *both_courses("A two-layer network")],
+    requires={"autograd.backward", "autograd.scalar_backward", "tensor.ops"},
+)
+def test_backward_needs_scalar(engine):
+    x = engine.tensor([1.0, 2.0], requires_grad=True)
+    with expect_raises(what="backward() on a 2-element output with no gradient argument"):
+        (x * 2).backward()
+
+
+@spec(
+    id="graph.backward_with_gradient",
+    behaviour="a non-scalar output accepts backward(gradient=v), giving the vector-Jacobian product",
+    sources=[maths("d(v . 2x)/dx = 2v")],
+    requires={"autograd.backward", "tensor.ops"},
+)
+def test_backward_with_gradient(engine):
+    x = engine.tensor([1.0, 2.0], requires_grad=True)
+    (x * 2).backward(gradient=engine.tensor([1.0, -3.0]))
+    expect_grad(x, [2.0, -6.0], what="x.grad of (2x).backward(gradient=[1, -3])")
+
+
+@spec(
+    id="graph.zero_grad_manual",
+    behaviour="zeroing .grad in place between passes gives each pass a fresh gradient: 4, then 12",
+    sources=[*both_courses("Gradient accumulation"), Source(BLOG, "The network with autograd")],
+    requires={"autograd.backward", "autograd.accumulate", "tensor.inplace"},
+)
+def test_zero_grad_manual(engine):
+    x = engine.tensor(2.0, requires_grad=True)
+    (x**2).backward()
+    expect_grad(x, 4.0, what="x.grad after backward of x**2")
+    x.grad.zero_()
+    (x**3).backward()
+    expect_grad(x, 12.0, what="x.grad after zeroing and backward of x**3")
+
+
+@spec(
+    id="graph.repeat_without_zeroing_doubles",
+    behaviour="running the same backward twice without zeroing doubles the gradient",
+    sources=[*both_courses("Gradient accumulation")],
+    requires={"autograd.backward", "autograd.accumulate"},
+)
+def test_repeat_without_zeroing_doubles(engine):
+    w = engine.tensor(2.0, requires_grad=True)
+    for _ in range(2):
+        ((w - 1) ** 2).backward()
+    expect_grad(w, 4.0, what="w.grad after two identical passes (2 * 2(w - 1))")
+
+
+@spec(
+    id="graph.sum_of_losses_by_passes",
+    behaviour="backward on two loss terms one after the other equals backward on their sum",
+    sources=[Source(PY_COURSE, "Gradient accumulation")],
+    requires={"autograd.backward", "autograd.accumulate"},
+)
+def test_sum_of_losses_by_passes(engine):
+    w = engine.tensor(1.5, requires_grad=True)
+    (w**2).backward()
+    (3 * w).backward()
+    expect_grad(w, 2 * 1.5 + 3, what="w.grad after passes for w**2 and 3w")
+    v = engine.tensor(1.5, requires_grad=True)
+    (v**2 + 3 * v).backward()
+    expect_close(w.grad, engine.to_numpy(v.grad), what="w.grad vs the gradient of the summed loss")
+
+
+@spec(
+    id="graph.optimizer_zero_grad",
+    behaviour="optimizer.zero_grad() clears gradients (to None or zeros) so the next pass is fresh",
+    sources=[*both_courses("Gradient accumulation"), *both_courses("Optimizers")],
+    requires={"autograd.backward", "optim.sgd"},
+    note="PyTorch >= 2.0 sets gradients to None by default; zero-filled gradients also conform.",
+)
+def test_optimizer_zero_grad(engine):
+    w = engine.tensor(2.0, requires_grad=True)
+    optimizer = engine.sgd([w], lr=0.1)
+    (w**2).backward()
+    optimizer.zero_grad()
+    if w.grad is not None:
+        expect_close(w.grad, 0.0, what="w.grad after zero_grad()")
+    (w**3).backward()
+    expect_grad(w, 12.0, what="w.grad of w**3 after zero_grad()")
