@@ -46,9 +46,7 @@ def binary_cross_entropy(probabilities, target):
 
 def binary_cross_entropy_with_logits(logits, target):
     """BCE of sigmoid(z), in the form that stays finite for large |z|."""
-    target = as_tensor(target, logits)
-    softplus = ops.log(1 + ops.exp(-ops.absolute(logits)))
-    return ops.mean(ops.relu(logits) - logits * target + softplus)
+    return ops.bce_with_logits(logits, as_tensor(target, logits))
 
 
 def dropout(x: Tensor, p: float, training: bool = True, generator=None):

@@ -132,7 +132,9 @@ def tanh(a):
 
 
 def sigmoid(a):
-    out = 1 / (1 + xp_of(a).exp(-a.data))
+    xp = xp_of(a)
+    e = xp.exp(-abs(a.data))  # never overflows, unlike exp(-x) for very negative x
+    out = xp.where(a.data >= 0, 1 / (1 + e), e / (1 + e))
     return record("SigmoidBackward0", out, (a,), lambda g: (g * out * (1 - out),), keep_output=True)
 
 
@@ -234,6 +236,25 @@ def log_softmax(a, dim):
         (a,),
         lambda g: (g - xp.exp(out) * g.sum(axis=dim, keepdims=True),),
         keep_output=True,
+    )
+
+
+def bce_with_logits(z, y):
+    """Mean of max(z, 0) - z*y + log(1 + exp(-|z|)): finite for any z. Its gradient
+    (sigmoid(z) - y) / n is written out, because composing it from relu and abs would give
+    the wrong one-sided value at z = 0."""
+    xp = xp_of(z)
+    n = z.data.size
+    e = xp.exp(-abs(z.data))
+    terms = xp.maximum(z.data, 0) - z.data * y.data + xp.log1p(e)
+    # sigmoid without overflow: 1/(1+e) for z >= 0, e/(1+e) for z < 0
+    probability = xp.where(z.data >= 0, 1 / (1 + e), e / (1 + e))
+    return record(
+        "BinaryCrossEntropyWithLogitsBackward0",
+        terms.mean(),
+        (z, y),
+        lambda g: (g * (probability - y.data) / n, -g * z.data / n),
+        saved=(z, y),
     )
 
 

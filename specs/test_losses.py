@@ -2,8 +2,10 @@
 
 import math
 
-from conformance import expect_close, spec
-from specs.sources import both_courses, maths
+import numpy as np
+
+from conformance import expect_close, expect_grad, expect_true, spec
+from specs.sources import PY_COURSE, Source, both_courses, maths
 
 # -z_c + log(sum_j exp(z_j)) for z = [2.0, 0.5, -1.0], c = 0, evaluated in float64.
 CE_EXAMPLE = -2.0 + math.log(math.exp(2.0) + math.exp(0.5) + math.exp(-1.0))
@@ -21,3 +23,169 @@ def test_cross_entropy_example(engine):
     logits = engine.tensor([[2.0, 0.5, -1.0]])
     target = engine.tensor([0], dtype="int64")
     expect_close(engine.cross_entropy(logits, target), CE_EXAMPLE, what="cross_entropy")
+
+
+@spec(
+    id="loss.mse_value",
+    behaviour="MSE is the mean of squared differences: (1/n) sum (y_i - yhat_i)**2",
+    sources=[*both_courses("Mean squared error"), maths("((0.5)**2 + 1**2 + 0 + 2**2) / 4")],
+    requires={"loss.mse"},
+)
+def test_mse_value(engine):
+    prediction = engine.tensor([1.5, 1.0, 3.0, -2.0])
+    target = engine.tensor([1.0, 2.0, 3.0, 0.0])
+    expect_close(engine.mse_loss(prediction, target), (0.25 + 1 + 0 + 4) / 4, what="mse_loss")
+
+
+@spec(
+    id="loss.mse_grad",
+    behaviour="the gradient of MSE with respect to the predictions is 2 (yhat - y) / n",
+    sources=[Source(PY_COURSE, "Mean squared error"), maths("d MSE/d yhat_i = 2 (yhat_i - y_i)/n")],
+    requires={"loss.mse", "autograd.backward"},
+)
+def test_mse_grad(engine):
+    prediction = engine.tensor([1.5, 1.0, 3.0, -2.0], requires_grad=True)
+    target = engine.tensor([1.0, 2.0, 3.0, 0.0])
+    engine.mse_loss(prediction, target).backward()
+    expect_grad(prediction, [0.25, -0.5, 0.0, -1.0], what="prediction.grad")
+
+
+# A batch of logits and targets for the identities below (arbitrary, moderate values).
+LOGITS = [[2.0, 0.5, -1.0], [0.1, 0.2, 0.3], [-1.5, 3.0, 0.0], [1.0, 1.0, 1.0]]
+TARGETS = [0, 2, 1, 1]
+
+
+def log_softmax(rows):
+    rows = np.asarray(rows, dtype=np.float64)
+    return rows - np.log(np.exp(rows).sum(axis=1, keepdims=True))
+
+
+@spec(
+    id="loss.cross_entropy_is_neg_log_softmax",
+    behaviour="cross-entropy from logits equals the batch mean of -log softmax(z)_c",
+    sources=[*both_courses("Cross-entropy loss"), maths("CE = -log p_c = -z_c + log sum_j e^z_j")],
+    requires={"loss.cross_entropy"},
+)
+def test_cross_entropy_is_neg_log_softmax(engine):
+    expected = -log_softmax(LOGITS)[np.arange(4), TARGETS].mean()
+    loss = engine.cross_entropy(engine.tensor(LOGITS), engine.tensor(TARGETS, dtype="int64"))
+    expect_close(loss, expected, what="cross_entropy(logits, targets)")
+
+
+@spec(
+    id="loss.cross_entropy_grad",
+    behaviour="the gradient of cross-entropy with respect to the logits is (softmax - onehot) / N",
+    sources=[Source(PY_COURSE, "Cross-entropy loss"), maths("d CE/dz = softmax(z) - onehot(c)")],
+    requires={"loss.cross_entropy", "autograd.backward"},
+)
+def test_cross_entropy_grad(engine):
+    logits = engine.tensor(LOGITS, requires_grad=True)
+    engine.cross_entropy(logits, engine.tensor(TARGETS, dtype="int64")).backward()
+    expected = np.exp(log_softmax(LOGITS))
+    expected[np.arange(4), TARGETS] -= 1
+    expect_grad(logits, expected / 4, what="logits.grad")
+
+
+@spec(
+    id="loss.cross_entropy_large_logits",
+    behaviour="cross-entropy stays finite and exact for logits of size 1000 (log-sum-exp form)",
+    sources=[Source(PY_COURSE, "Cross-entropy loss"), maths("-z_c + max z + log(1 + tiny)")],
+    requires={"loss.cross_entropy"},
+    note="exp(1000) overflows in any float format, so computing softmax first gives inf or NaN.",
+)
+def test_cross_entropy_large_logits(engine):
+    logits = engine.tensor([[1000.0, 0.0, -1000.0], [1000.0, 0.0, -1000.0]])
+    loss = engine.cross_entropy(logits, engine.tensor([0, 1], dtype="int64"))
+    expect_close(loss, (0.0 + 1000.0) / 2, what="cross_entropy with logits +-1000")
+
+
+@spec(
+    id="loss.cross_entropy_ordering",
+    behaviour="the higher the true class's logit relative to the others, the lower the loss",
+    sources=[*both_courses("Cross-entropy loss")],
+    requires={"loss.cross_entropy"},
+)
+def test_cross_entropy_ordering(engine):
+    target = engine.tensor([0], dtype="int64")
+    losses = [
+        engine.to_numpy(engine.cross_entropy(engine.tensor([[z, 0.5, -1.0]]), target))
+        for z in (-1.0, 0.5, 2.0, 4.0)
+    ]
+    expect_true(
+        all(a > b for a, b in zip(losses, losses[1:])),
+        what="strictly decreasing losses",
+        got=losses,
+    )
+
+
+# Probabilities, 0/1 targets and the element-wise BCE terms -[y log p + (1 - y) log(1 - p)].
+PROBS = [0.9, 0.2, 0.6, 0.05]
+LABELS = [1.0, 0.0, 0.0, 1.0]
+BCE_TERMS = [-math.log(0.9), -math.log(0.8), -math.log(0.4), -math.log(0.05)]
+
+
+@spec(
+    id="loss.bce_value",
+    behaviour="binary cross-entropy is the mean over outputs of -[y log p + (1 - y) log(1 - p)]",
+    sources=[*both_courses("Binary cross-entropy"), maths("BCE terms of p = [.9, .2, .6, .05]")],
+    requires={"loss.bce"},
+)
+def test_bce_value(engine):
+    loss = engine.bce_loss(engine.tensor(PROBS), engine.tensor(LABELS))
+    expect_close(loss, sum(BCE_TERMS) / 4, what="bce_loss (mean of the four terms)")
+
+
+@spec(
+    id="loss.bce_single_terms",
+    behaviour="for y = 1 only -log p remains, for y = 0 only -log(1 - p)",
+    sources=[Source(PY_COURSE, "Binary cross-entropy")],
+    requires={"loss.bce"},
+)
+def test_bce_single_terms(engine):
+    for p, y, term in zip(PROBS, LABELS, BCE_TERMS):
+        loss = engine.bce_loss(engine.tensor([p]), engine.tensor([y]))
+        expect_close(loss, term, what=f"bce_loss of p = {p} against y = {y}")
+
+
+@spec(
+    id="loss.bce_with_logits_matches_bce",
+    behaviour="BCE-with-logits of z equals BCE of sigmoid(z) for moderate logits",
+    sources=[*both_courses("Binary cross-entropy"), maths("BCE(sigmoid(z), y)")],
+    requires={"loss.bce_with_logits"},
+)
+def test_bce_with_logits_matches_bce(engine):
+    logits = [math.log(p / (1 - p)) for p in PROBS]  # sigmoid(logit(p)) = p
+    loss = engine.bce_with_logits(engine.tensor(logits), engine.tensor(LABELS))
+    expect_close(loss, sum(BCE_TERMS) / 4, what="bce_with_logits")
+
+
+@spec(
+    id="loss.bce_with_logits_stable",
+    behaviour="BCE-with-logits stays finite and exact for logits of size 200, where sigmoid "
+    "rounds to 0 or 1",
+    sources=[
+        Source(PY_COURSE, "Binary cross-entropy"),
+        maths("BCE(z, y) = max(z,0) - zy + log(1+e^-|z|)"),
+    ],
+    requires={"loss.bce_with_logits"},
+    note="PyTorch's probability form clips log at -100, so BCE(sigmoid(200), 0) gives 100, not 200.",
+)
+def test_bce_with_logits_stable(engine):
+    loss = engine.bce_with_logits(
+        engine.tensor([200.0, -200.0, 200.0]), engine.tensor([0.0, 1.0, 1.0])
+    )
+    expect_close(loss, (200.0 + 200.0 + 0.0) / 3, what="bce_with_logits at z = +-200")
+
+
+@spec(
+    id="loss.bce_with_logits_grad",
+    behaviour="the gradient of BCE-with-logits with respect to the logits is (sigmoid(z) - y) / n",
+    sources=[Source(PY_COURSE, "Binary cross-entropy"), maths("d/dz = sigmoid(z) - y")],
+    requires={"loss.bce_with_logits", "autograd.backward"},
+)
+def test_bce_with_logits_grad(engine):
+    z = [2.0, -1.0, 0.0, 30.0]
+    logits = engine.tensor(z, requires_grad=True)
+    engine.bce_with_logits(logits, engine.tensor(LABELS)).backward()
+    expected = (1 / (1 + np.exp(-np.array(z))) - np.array(LABELS)) / 4
+    expect_grad(logits, expected, what="logits.grad")

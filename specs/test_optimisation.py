@@ -1,7 +1,9 @@
 """Optimisation: gradient descent by hand and with the SGD optimiser."""
 
-from conformance import expect_close, spec
-from specs.sources import both_courses, maths
+import numpy as np
+
+from conformance import expect_close, expect_equal, expect_grad, expect_true, spec
+from specs.sources import BLOG, LINREG, Source, both_courses, maths
 
 # Minimising (w - 1)**2 from w = 2 with lr = 0.1: w <- w - 0.2 (w - 1), so w_k - 1 = 0.8**k and
 # the loss before step k is 0.64**(k - 1). Printed in the courses as 1.8000, 1.6400, 1.5120,
@@ -29,3 +31,185 @@ def test_sgd_trace(engine):
         weights.append(engine.to_numpy(w).copy())
     expect_close(weights, SGD_W, what="w after each of the six steps")
     expect_close(losses, SGD_LOSS, what="loss before each of the six steps")
+
+
+def manual_descent(engine, steps=6, lr=0.1):
+    """The courses' manual loop: loss, backward, update under no_grad, zero the gradient."""
+    w = engine.tensor(2.0, requires_grad=True)
+    weights, losses = [], []
+    for _ in range(steps):
+        loss = (w - 1) ** 2
+        loss.backward()
+        with engine.no_grad():
+            w.sub_(lr * w.grad)
+        w.grad.zero_()
+        losses.append(engine.to_numpy(loss).copy())
+        weights.append(engine.to_numpy(w).copy())
+    return w, weights, losses
+
+
+@spec(
+    id="optim.gradient_descent_step",
+    behaviour="one step theta <- theta - lr * dL/dtheta on L = (theta - 3)**2 from 1 with lr 0.25 "
+    "gives 2",
+    sources=[*both_courses("Gradient descent"), Source(LINREG, "Gradient descent")],
+    requires={"autograd.backward", "autograd.no_grad", "tensor.inplace"},
+)
+def test_gradient_descent_step(engine):
+    theta = engine.tensor(1.0, requires_grad=True)
+    ((theta - 3) ** 2).backward()
+    expect_grad(theta, -4.0, what="dL/dtheta at theta = 1")
+    with engine.no_grad():
+        theta.sub_(0.25 * theta.grad)
+    expect_close(theta, 2.0, what="theta after one step")
+
+
+@spec(
+    id="optim.manual_sgd_trace",
+    behaviour="the manual no_grad loop on (w - 1)**2 from w = 2 with lr 0.1 gives w = 1.8, 1.64, ...",
+    sources=[*both_courses("Gradient descent"), maths("w_k = 1 + 0.8**k, loss_k = 0.64**k")],
+    requires={"autograd.backward", "autograd.no_grad", "tensor.inplace"},
+)
+def test_manual_sgd_trace(engine):
+    _, weights, losses = manual_descent(engine)
+    expect_close(weights, SGD_W, what="w after each of the six manual steps")
+    expect_close(losses, SGD_LOSS, what="loss before each of the six manual steps")
+
+
+@spec(
+    id="optim.manual_matches_optimizer",
+    behaviour="the SGD optimiser reproduces the manual no_grad loop step for step",
+    sources=[*both_courses("Optimizers")],
+    requires={"autograd.backward", "autograd.no_grad", "tensor.inplace", "optim.sgd"},
+)
+def test_manual_matches_optimizer(engine):
+    _, manual, _ = manual_descent(engine)
+    w = engine.tensor(2.0, requires_grad=True)
+    optimizer = engine.sgd([w], lr=0.1)
+    by_optimizer = []
+    for _ in range(6):
+        optimizer.zero_grad()
+        ((w - 1) ** 2).backward()
+        optimizer.step()
+        by_optimizer.append(engine.to_numpy(w).copy())
+    expect_close(
+        by_optimizer, np.asarray(manual, dtype=np.float64), what="optimizer trace vs manual"
+    )
+
+
+@spec(
+    id="optim.update_keeps_leaf",
+    behaviour="an update made under no_grad is not recorded: w stays a leaf that requires grad",
+    sources=[*both_courses("Gradient descent"), Source(BLOG, "The network with autograd")],
+    requires={"autograd.backward", "autograd.no_grad", "tensor.inplace", "autograd.grad_fn"},
+)
+def test_update_keeps_leaf(engine):
+    w, _, _ = manual_descent(engine, steps=2)
+    expect_equal(bool(w.is_leaf), True, what="w.is_leaf after two manual updates")
+    expect_equal(bool(w.requires_grad), True, what="w.requires_grad after two manual updates")
+    expect_true(w.grad_fn is None, what="no grad_fn on w after the updates", got=w.grad_fn)
+
+
+def adam_reference(w, scale, target, steps, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    """Adam's update equations in float64 on L = sum(scale * (w - target)**2)."""
+    w = np.array(w, dtype=np.float64)
+    m = np.zeros_like(w)
+    v = np.zeros_like(w)
+    history = []
+    for t in range(1, steps + 1):
+        g = 2 * np.asarray(scale) * (w - np.asarray(target)) + weight_decay * w
+        m = betas[0] * m + (1 - betas[0]) * g
+        v = betas[1] * v + (1 - betas[1]) * g * g
+        m_hat = m / (1 - betas[0] ** t)
+        v_hat = v / (1 - betas[1] ** t)
+        w = w - lr * m_hat / (np.sqrt(v_hat) + eps)
+        history.append(w.copy())
+    return history
+
+
+def adam_trace(engine, scale, target, steps, lr, weight_decay=0.0):
+    w = engine.tensor([1.0, 1.0], requires_grad=True)
+    optimizer = engine.adam([w], lr=lr, weight_decay=weight_decay)
+    history = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        (engine.tensor(scale) * (w - engine.tensor(target)) ** 2).sum().backward()
+        optimizer.step()
+        history.append(engine.to_numpy(w).copy())
+    return history
+
+
+# Two parameters whose gradients differ by a factor of 10**6.
+SCALE, TARGET = [1000.0, 0.001], [0.0, 0.0]
+
+
+@spec(
+    id="optim.adam_trace",
+    behaviour="Adam follows its equations: running means of g and g**2 with bias correction",
+    sources=[*both_courses("Adam"), maths("m_t, v_t, m_hat = m/(1-b1^t), v_hat = v/(1-b2^t)")],
+    requires={"optim.adam", "autograd.backward"},
+)
+def test_adam_trace(engine):
+    got = adam_trace(engine, SCALE, TARGET, steps=5, lr=0.01)
+    expected = adam_reference([1.0, 1.0], SCALE, TARGET, steps=5, lr=0.01)
+    expect_close(got, expected, what="Adam's w after each of five steps")
+
+
+@spec(
+    id="optim.adam_per_parameter_steps",
+    behaviour="Adam's first step moves every parameter by about lr, whatever its gradient's scale",
+    sources=[*both_courses("Adam"), maths("m_hat / sqrt(v_hat) = g / |g| at t = 1")],
+    requires={"optim.adam", "autograd.backward"},
+    note="Plain SGD would move the two parameters by steps 10**6 apart.",
+)
+def test_adam_per_parameter_steps(engine):
+    (first,) = adam_trace(engine, SCALE, TARGET, steps=1, lr=0.01)
+    expect_close(1.0 - np.asarray(first), [0.01, 0.01], what="size of each parameter's first step")
+
+
+@spec(
+    id="optim.sgd_momentum",
+    behaviour="SGD with momentum keeps b = momentum * b + g and steps by lr * b",
+    sources=[maths("b1 = g1, b2 = 0.9 b1 + g2; PyTorch's SGD equations")],
+    requires={"optim.sgd", "optim.momentum", "autograd.backward"},
+)
+def test_sgd_momentum(engine):
+    w = engine.tensor(2.0, requires_grad=True)
+    optimizer = engine.sgd([w], lr=0.1, momentum=0.9)
+    trace = []
+    for _ in range(2):
+        optimizer.zero_grad()
+        ((w - 1) ** 2).backward()
+        optimizer.step()
+        trace.append(engine.to_numpy(w).copy())
+    # g1 = 2, w1 = 2 - 0.2 = 1.8; g2 = 1.6, b2 = 0.9 * 2 + 1.6 = 3.4, w2 = 1.8 - 0.34 = 1.46
+    expect_close(trace, [1.8, 1.46], what="w after two momentum steps")
+
+
+@spec(
+    id="optim.sgd_weight_decay",
+    behaviour="SGD's weight_decay adds weight_decay * w to the gradient before the step",
+    sources=[*both_courses("Weight decay"), maths("w <- w - lr (g + wd w)")],
+    requires={"optim.sgd", "optim.weight_decay", "autograd.backward"},
+    note="PyTorch's convention: weight_decay = wd is the gradient of (wd / 2) sum(w**2); the "
+    "courses' penalty lambda * sum(w**2) corresponds to weight_decay = 2 lambda.",
+)
+def test_sgd_weight_decay(engine):
+    w = engine.tensor(2.0, requires_grad=True)
+    optimizer = engine.sgd([w], lr=0.1, weight_decay=0.5)
+    ((w - 1) ** 2).backward()
+    optimizer.step()
+    expect_close(w, 2.0 - 0.1 * (2.0 + 0.5 * 2.0), what="w after one step with weight decay")
+
+
+@spec(
+    id="optim.adam_weight_decay",
+    behaviour="Adam's weight_decay adds weight_decay * w to the gradient (L2, not decoupled)",
+    sources=[*both_courses("Weight decay"), maths("g <- g + wd w before the moments")],
+    requires={"optim.adam", "optim.weight_decay", "autograd.backward"},
+)
+def test_adam_weight_decay(engine):
+    scale, target = [1.0, 0.5], [0.5, 2.0]
+    got = adam_trace(engine, scale, target, steps=3, lr=0.1, weight_decay=0.3)
+    expected = adam_reference([1.0, 1.0], scale, target, steps=3, lr=0.1, weight_decay=0.3)
+    expect_close(got, expected, what="Adam's w with weight_decay = 0.3")

@@ -1,9 +1,10 @@
 """Regularisation: dropout and weight decay."""
 
 import numpy as np
+import pytest
 
 from conformance import expect_close, expect_true, spec
-from specs.sources import both_courses
+from specs.sources import PY_COURSE, Source, both_courses, maths
 
 
 @spec(
@@ -22,3 +23,113 @@ def test_dropout_values(engine):
     expect_true(np.isin(got, [0.0, 2.0]).all(), what="only 0s and 2s in training", got=got)
     layer.eval()
     expect_close(layer(ones), np.ones(10), what="dropout in eval mode")
+
+
+def dropout_output(engine, p, n, seed, train=True):
+    engine.manual_seed(seed)
+    layer = engine.dropout(p)
+    if not train:
+        layer.eval()
+    return np.asarray(engine.to_numpy(layer(engine.ones(n))))
+
+
+@pytest.mark.parametrize("p", [0.2, 0.5, 0.8])
+@spec(
+    id="regularisation.dropout_scaling",
+    behaviour="in training, dropout keeps each unit as 0 or scaled by exactly 1 / (1 - p)",
+    sources=[*both_courses("Dropout"), maths("survivors scaled by 1/(1-p)")],
+    requires={"nn.dropout", "random.manual_seed"},
+)
+def test_dropout_scaling(engine, p):
+    got = dropout_output(engine, p, 1000, seed=3)
+    survivors = got[got != 0]
+    expect_true(survivors.size > 0, what="some units to survive out of 1000", got=got[:10])
+    expect_close(survivors, np.full(survivors.shape, 1 / (1 - p)), what="surviving values")
+
+
+# The number of zeros among n = 20000 units is Binomial(n, p). Hoeffding: P(|zeros/n - p| >= t)
+# <= 2 exp(-2 n t**2); t = 0.035 gives 2 exp(-49) = 1.05e-21. The mean output 2 * (kept / n)
+# for p = 0.5 then lies within 2t = 0.07 of 1. A mask keeping p instead of 1 - p is caught only
+# for p != 0.5, hence p = 0.2 below as well.
+N_UNITS, BAND = 20000, 0.035
+
+
+@pytest.mark.parametrize("p", [0.2, 0.5])
+@spec(
+    id="regularisation.dropout_rate",
+    behaviour="dropout zeroes a fraction p of units, and the expected activation is unchanged",
+    sources=[*both_courses("Dropout"), maths("Bernoulli(1 - p) mask; Hoeffding bound")],
+    requires={"nn.dropout", "random.manual_seed"},
+    false_failure_probability=1.1e-21,
+)
+def test_dropout_rate(engine, p):
+    got = dropout_output(engine, p, N_UNITS, seed=11)
+    zeros = float(np.mean(got == 0))
+    expect_true(
+        abs(zeros - p) < BAND, what=f"a fraction of zeros within {BAND} of p = {p}", got=zeros
+    )
+    expect_true(
+        abs(float(got.mean()) - 1) < BAND / (1 - p),
+        what="mean activation within the band of 1",
+        got=float(got.mean()),
+    )
+
+
+@spec(
+    id="regularisation.dropout_seeded",
+    behaviour="the same seed gives the same dropout mask",
+    sources=[Source(PY_COURSE, "Dropout"), maths("a seeded generator is deterministic")],
+    requires={"nn.dropout", "random.manual_seed"},
+)
+def test_dropout_seeded(engine):
+    first = dropout_output(engine, 0.5, 200, seed=5)
+    expect_close(dropout_output(engine, 0.5, 200, seed=5), first, what="mask for the same seed")
+
+
+@spec(
+    id="regularisation.dropout_eval_identity",
+    behaviour="in eval mode dropout is the identity: no unit dropped, no scaling",
+    sources=[*both_courses("Dropout")],
+    requires={"nn.dropout", "random.manual_seed"},
+)
+def test_dropout_eval_identity(engine):
+    values = np.linspace(-2, 2, 50)
+    engine.manual_seed(0)
+    layer = engine.dropout(0.5)
+    layer.eval()
+    expect_close(layer(engine.tensor(values.tolist())), values, what="dropout(x) in eval mode")
+
+
+@spec(
+    id="regularisation.dropout_grad",
+    behaviour="the gradient through dropout is the same mask and scaling as the forward pass",
+    sources=[Source(PY_COURSE, "Dropout"), maths("d(mask * x / (1-p))/dx = mask / (1-p)")],
+    requires={"nn.dropout", "random.manual_seed", "autograd.backward", "tensor.ops"},
+)
+def test_dropout_grad(engine):
+    engine.manual_seed(9)
+    x = engine.ones(100, requires_grad=True)
+    out = engine.dropout(0.25)(x)
+    out.sum().backward()
+    expect_close(x.grad, engine.to_numpy(out), what="x.grad (mask / (1 - p)) vs dropout(ones)")
+
+
+@spec(
+    id="regularisation.weight_decay_is_l2_penalty",
+    behaviour="an SGD step with weight_decay = 2 lambda equals a plain step on L + lambda sum(w**2)",
+    sources=[*both_courses("Weight decay"), maths("d(lambda w**2)/dw = 2 lambda w")],
+    requires={"optim.sgd", "optim.weight_decay", "autograd.backward", "tensor.ops"},
+    note="The courses write the penalty as lambda * sum(theta**2); PyTorch's weight_decay option "
+    "is the coefficient of theta in the gradient, i.e. 2 lambda for that penalty.",
+)
+def test_weight_decay_is_l2_penalty(engine):
+    lam = 0.05
+    decayed = engine.tensor([1.5, -2.0], requires_grad=True)
+    optimizer = engine.sgd([decayed], lr=0.1, weight_decay=2 * lam)
+    ((decayed - 1) ** 2).sum().backward()
+    optimizer.step()
+    penalised = engine.tensor([1.5, -2.0], requires_grad=True)
+    plain = engine.sgd([penalised], lr=0.1)
+    (((penalised - 1) ** 2).sum() + lam * (penalised**2).sum()).backward()
+    plain.step()
+    expect_close(decayed, engine.to_numpy(penalised), what="weight_decay step vs penalised step")
