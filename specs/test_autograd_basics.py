@@ -156,7 +156,7 @@ def test_requires_grad_propagates(engine):
 
 @spec(
     id="autograd.requires_grad_switch",
-    behaviour="requires_grad_(True) turns tracking on for an existing tensor, so backward reaches it",
+    behaviour="requires_grad_(True) turns tracking on for an existing tensor, then backward reaches it",
     sources=[Source(LINREG, "Autograd")],
     requires={"autograd.backward", "autograd.requires_grad_"},
 )

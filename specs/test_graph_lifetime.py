@@ -95,7 +95,7 @@ def test_backward_needs_scalar(engine):
 
 @spec(
     id="graph.backward_with_gradient",
-    behaviour="a non-scalar output accepts backward(gradient=v), giving the vector-Jacobian product",
+    behaviour="backward(gradient=v) on a non-scalar output gives the vector-Jacobian product",
     sources=[maths("d(v . 2x)/dx = 2v")],
     requires={"autograd.backward", "tensor.ops"},
 )

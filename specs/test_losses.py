@@ -112,7 +112,7 @@ def test_cross_entropy_ordering(engine):
         for z in (-1.0, 0.5, 2.0, 4.0)
     ]
     expect_true(
-        all(a > b for a, b in zip(losses, losses[1:])),
+        all(a > b for a, b in zip(losses, losses[1:], strict=False)),
         what="strictly decreasing losses",
         got=losses,
     )
@@ -142,7 +142,7 @@ def test_bce_value(engine):
     requires={"loss.bce"},
 )
 def test_bce_single_terms(engine):
-    for p, y, term in zip(PROBS, LABELS, BCE_TERMS):
+    for p, y, term in zip(PROBS, LABELS, BCE_TERMS, strict=True):
         loss = engine.bce_loss(engine.tensor([p]), engine.tensor([y]))
         expect_close(loss, term, what=f"bce_loss of p = {p} against y = {y}")
 
@@ -168,7 +168,7 @@ def test_bce_with_logits_matches_bce(engine):
         maths("BCE(z, y) = max(z,0) - zy + log(1+e^-|z|)"),
     ],
     requires={"loss.bce_with_logits"},
-    note="PyTorch's probability form clips log at -100, so BCE(sigmoid(200), 0) gives 100, not 200.",
+    note="PyTorch's probability form clips log at -100: BCE(sigmoid(200), 0) gives 100, not 200.",
 )
 def test_bce_with_logits_stable(engine):
     loss = engine.bce_with_logits(

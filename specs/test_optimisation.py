@@ -66,7 +66,7 @@ def test_gradient_descent_step(engine):
 
 @spec(
     id="optim.manual_sgd_trace",
-    behaviour="the manual no_grad loop on (w - 1)**2 from w = 2 with lr 0.1 gives w = 1.8, 1.64, ...",
+    behaviour="a manual no_grad loop on (w - 1)**2 from w = 2, lr 0.1, gives w = 1.8, 1.64, ...",
     sources=[*both_courses("Gradient descent"), maths("w_k = 1 + 0.8**k, loss_k = 0.64**k")],
     requires={"autograd.backward", "autograd.no_grad", "tensor.inplace"},
 )

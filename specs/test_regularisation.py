@@ -116,7 +116,7 @@ def test_dropout_grad(engine):
 
 @spec(
     id="regularisation.weight_decay_is_l2_penalty",
-    behaviour="an SGD step with weight_decay = 2 lambda equals a plain step on L + lambda sum(w**2)",
+    behaviour="SGD with weight_decay = 2 lambda steps like plain SGD on L + lambda sum(w**2)",
     sources=[*both_courses("Weight decay"), maths("d(lambda w**2)/dw = 2 lambda w")],
     requires={"optim.sgd", "optim.weight_decay", "autograd.backward", "tensor.ops"},
     note="The courses write the penalty as lambda * sum(theta**2); PyTorch's weight_decay option "

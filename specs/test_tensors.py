@@ -1,0 +1,161 @@
+"""Tensors: NumPy round trips, element-wise and matrix arithmetic, in-place methods."""
+
+import numpy as np
+
+from conformance import (
+    expect_close,
+    expect_dtype,
+    expect_equal,
+    expect_grad,
+    expect_raises,
+    expect_true,
+    spec,
+)
+from specs.sources import LINREG, PY_COURSE, Source, maths
+
+TENSORS = Source(PY_COURSE, "Tensors")
+
+
+@spec(
+    id="tensors.numpy_roundtrip",
+    behaviour="a float64 NumPy array becomes a float64 tensor and converts back unchanged",
+    sources=[TENSORS],
+    requires={"tensor.numpy", "tensor.float64"},
+)
+def test_numpy_roundtrip(engine):
+    array = np.array([1.0, 2.0, 3.0])
+    t = engine.from_numpy(array)
+    expect_dtype(t, "float64", what="from_numpy(float64 array)")
+    back = engine.to_numpy(t)
+    expect_dtype(back, "float64", what="to_numpy(from_numpy(array))")
+    expect_equal(np.asarray(back), array, what="values after the round trip")
+
+
+@spec(
+    id="tensors.float64_arithmetic",
+    behaviour="arithmetic on float64 tensors stays float64 with float64 precision",
+    sources=[TENSORS, maths("1/3 + 1/3 in float64")],
+    requires={"tensor.float64", "tensor.ops"},
+)
+def test_float64_arithmetic(engine):
+    third = engine.tensor([1.0], dtype="float64") / 3
+    result = third + third
+    expect_dtype(result, "float64", what="float64 / 3 + itself")
+    expect_close(result, [2 / 3], what="1/3 + 1/3 in float64")
+
+
+@spec(
+    id="tensors.elementwise_like_numpy",
+    behaviour="element-wise operations, reductions and reshapes give NumPy's results",
+    sources=[TENSORS],
+    requires={"tensor.ops"},
+)
+def test_elementwise_like_numpy(engine):
+    a = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]])
+    b = np.array([[2.0, 1.0, -1.0], [3.0, 0.5, 2.0]])
+    x, y = engine.tensor(a.tolist()), engine.tensor(b.tolist())
+    expect_close(x * y + x / y - y, a * b + a / b - b, what="x * y + x / y - y")
+    expect_close(x.abs().sum(), np.abs(a).sum(), what="x.abs().sum()")
+    expect_close(x.mean(), a.mean(), what="x.mean()")
+    expect_close((x**2).exp().log(), a**2, what="log(exp(x**2))")
+    expect_close(x.abs().sqrt(), np.sqrt(np.abs(a)), what="sqrt(|x|)")
+    expect_close(x.reshape(3, 2), a.reshape(3, 2), what="x.reshape(3, 2)")
+    expect_close(x[1], a[1], what="x[1]")
+
+
+@spec(
+    id="tensors.matmul_like_numpy",
+    behaviour="matrix products (@, mm) and transposes give NumPy's results",
+    sources=[TENSORS],
+    requires={"tensor.matmul"},
+)
+def test_matmul_like_numpy(engine):
+    a = np.arange(6.0).reshape(2, 3)
+    b = np.arange(12.0).reshape(3, 4) - 5
+    x, y = engine.tensor(a.tolist()), engine.tensor(b.tolist())
+    expect_close(x @ y, a @ b, what="x @ y")
+    expect_close(x.mm(y), a @ b, what="x.mm(y)")
+    expect_close(x.t(), a.T, what="x.t()")
+
+
+@spec(
+    id="tensors.abs_returns_new",
+    behaviour="x.abs() returns a new tensor and leaves x unchanged",
+    sources=[TENSORS],
+    requires={"tensor.ops"},
+)
+def test_abs_returns_new(engine):
+    x = engine.tensor([1.5, -2.0, -1.0])
+    y = x.abs()
+    expect_close(y, [1.5, 2.0, 1.0], what="x.abs()")
+    expect_close(x, [1.5, -2.0, -1.0], what="x after x.abs()")
+
+
+@spec(
+    id="tensors.abs_inplace",
+    behaviour="x.abs_() (trailing underscore) changes x itself and returns it",
+    sources=[TENSORS],
+    requires={"tensor.inplace"},
+)
+def test_abs_inplace(engine):
+    x = engine.tensor([1.5, -2.0, -1.0])
+    y = x.abs_()
+    expect_close(x, [1.5, 2.0, 1.0], what="x after x.abs_()")
+    expect_true(y is x, what="abs_() to return the tensor itself", got=type(y))
+
+
+@spec(
+    id="tensors.inplace_leaf_refused",
+    behaviour="an in-place change of a leaf that requires grad, outside no_grad, raises",
+    sources=[TENSORS, Source(LINREG, "Gradient descent")],
+    requires={"tensor.inplace", "autograd.inplace_checks"},
+)
+def test_inplace_leaf_refused(engine):
+    w = engine.tensor([1.0, 2.0], requires_grad=True)
+    with expect_raises(what="w.sub_(0.1) on a leaf that requires grad"):
+        w.sub_(0.1)
+
+
+@spec(
+    id="tensors.inplace_under_no_grad",
+    behaviour="under no_grad, in-place updates of a leaf that requires grad are allowed",
+    sources=[Source(LINREG, "Gradient descent"), TENSORS],
+    requires={"tensor.inplace", "autograd.no_grad"},
+)
+def test_inplace_under_no_grad(engine):
+    w = engine.tensor([1.0, 2.0], requires_grad=True)
+    with engine.no_grad():
+        w.sub_(0.5)
+    expect_close(w, [0.5, 1.5], what="w after w.sub_(0.5) under no_grad")
+    expect_equal(bool(w.requires_grad), True, what="w.requires_grad after the update")
+
+
+@spec(
+    id="tensors.inplace_saved_value_refused",
+    behaviour="changing in place a value that backward needs makes backward raise, not mislead",
+    sources=[TENSORS],
+    requires={"tensor.inplace", "autograd.inplace_checks", "autograd.backward", "tensor.ops"},
+    note="The course says such changes raise or silently corrupt gradients; a conforming engine "
+    "must raise. exp saves its output for the gradient, so changing it must be refused.",
+)
+def test_inplace_saved_value_refused(engine):
+    x = engine.tensor([0.5, 1.0], requires_grad=True)
+    y = x.exp()
+    with expect_raises(what="backward after the saved exp(x) was changed in place"):
+        y.mul_(2)
+        y.sum().backward()
+
+
+@spec(
+    id="tensors.inplace_on_result_tracked",
+    behaviour="an in-place add on an intermediate result is recorded: d(x*2 + 1)/dx is still 2",
+    sources=[TENSORS, maths("d(2x + 1)/dx = 2")],
+    requires={"tensor.inplace", "autograd.backward", "tensor.ops"},
+)
+def test_inplace_on_result_tracked(engine):
+    x = engine.tensor([1.0, -1.0], requires_grad=True)
+    y = x * 2
+    y.add_(1)
+    expect_close(y, [3.0, -1.0], what="x * 2 after add_(1)")
+    y.sum().backward()
+    expect_grad(x, [2.0, 2.0], what="x.grad")
