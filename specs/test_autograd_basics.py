@@ -44,7 +44,7 @@ def test_accumulate(engine):
 
 @spec(
     id="autograd.relu_grad",
-    behaviour="the ReLU gradient is 1 where the input is positive and 0 where it is negative",
+    behaviour="ReLU passes a gradient of 1 for positive inputs and of 0 for negative ones",
     sources=[*both_courses("Activation functions"), maths("d relu(x)/dx = [x > 0]")],
     requires={"autograd.backward", "nn.activations", "tensor.ops"},
 )
@@ -156,7 +156,7 @@ def test_requires_grad_propagates(engine):
 
 @spec(
     id="autograd.requires_grad_switch",
-    behaviour="requires_grad_(True) turns tracking on for an existing tensor, then backward reaches it",
+    behaviour="requires_grad_(True) enables tracking on an existing tensor",
     sources=[Source(LINREG, "Autograd")],
     requires={"autograd.backward", "autograd.requires_grad_"},
 )

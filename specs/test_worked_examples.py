@@ -34,6 +34,7 @@ def blog_graph(engine):
     """x1 = ones(2, 2), x2 = 1.1, y = x1 * (x2 + 2), z = 3 y**2, out = mean(z)."""
     x1 = engine.ones(2, 2, requires_grad=True)
     x2 = engine.tensor(1.1, requires_grad=True)
+    # operand order as in the blog, so the grad_fn tree has the same shape
     y = x1 * (x2 + 2)
     z = y.pow(2) * 3
     return x1, x2, y, z, z.mean()
@@ -216,8 +217,9 @@ def test_two_layer_training(engine):
     b2 = engine.zeros(1, 1, requires_grad=True)
     losses = []
     for _ in range(200):
-        y_pred = x.mm(w1).add(b1).clamp(min=0).mm(w2).add(b2)
-        loss = (y_pred - y).pow(2).sum()
+        hidden = x.mm(w1).add(b1).clamp(min=0)  # ReLU written as a clamp
+        residual = hidden.mm(w2).add(b2) - y
+        loss = residual.pow(2).sum()
         losses.append(engine.to_numpy(loss).copy())
         loss.backward()
         with engine.no_grad():
