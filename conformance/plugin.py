@@ -59,7 +59,12 @@ class Run:
         outcome = report_module.outcome_of(report, found["blocked"])
         self.results.append(
             report_module.Result(
-                found["spec"], found["target"], outcome, found["capabilities"], message
+                found["spec"],
+                found["target"],
+                outcome,
+                found["capabilities"],
+                message,
+                report.nodeid,
             )
         )
 
@@ -143,7 +148,7 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj) -> No
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "engine" in metafunc.fixturenames:
+    if "engine" in metafunc.fixturenames and info_of(metafunc.function) is not None:
         targets = metafunc.config.stash[run_key].targets
         metafunc.parametrize("engine", targets, ids=[t.id for t in targets], indirect=True)
 

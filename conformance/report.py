@@ -17,6 +17,7 @@ class Result:
     outcome: str  # one of OUTCOMES
     capabilities: list[str]
     message: str = ""
+    test: str = ""  # the pytest node id, which tells parametrized cases apart
 
 
 def outcome_of(report, blocked: bool) -> str:

@@ -2,7 +2,7 @@
 
 ``record`` builds the result and, when any input requires grad and recording is on, the
 ``grad_fn`` node whose ``backward(g)`` returns one gradient per input. Gradients are returned at
-the broadcast shape; ``tensor.unbroadcast`` sums them back to each input's shape in one place.
+the broadcast shape; ``core.unbroadcast`` sums them back to each input's shape in one place.
 Node names are PyTorch's, so graph-structure specs read the same on both engines.
 """
 

@@ -1,0 +1,41 @@
+"""Run the catalogue in-process against an engine and read back the per-spec outcomes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+SPECS = Path(__file__).resolve().parent.parent / "specs"
+
+
+def run_catalogue(pytester, engine: str, *args: str) -> list[dict]:
+    """Outcomes of every spec (the JSON report's "specs" list) for ``engine``.
+
+    Runs in-process (fast, and patches applied by a mutant take effect), except for PyTorch:
+    pytester forgets modules imported during an in-process run, and importing torch's extension
+    modules a second time in one process can crash it.
+    """
+    report = pytester.path / "report.json"
+    run = pytester.runpytest_subprocess if "torch" in engine else pytester.runpytest_inprocess
+    run(
+        str(SPECS),
+        f"--engine={engine}",
+        f"--conformance-report={report}",
+        "-p",
+        "no:randomly",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        *args,
+    )
+    return json.loads(report.read_text())["specs"]
+
+
+def failing(results: list[dict]) -> list[dict]:
+    return [r for r in results if r["outcome"] == "failed"]
+
+
+def matches(result: dict, wanted: str) -> bool:
+    """Whether ``wanted`` ("spec.id" or "spec.id[params]") names this result."""
+    spec, _, params = wanted.partition("[")
+    return result["spec"] == spec and (not params or result["test"].endswith("[" + params))

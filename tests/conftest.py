@@ -1,0 +1,22 @@
+pytest_plugins = ["pytester"]
+
+KILLS: dict[str, list[str]] = {}  # mutant name -> ids of the specs that failed on it
+
+
+def pytest_runtest_logreport(report):
+    for key, value in report.user_properties:
+        if key == "mutant_kills" and report.when == "call":
+            name, specs = value
+            KILLS[name] = list(specs)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The mutant kill matrix: which specs failed for each mutant, and the kill rate."""
+    if not KILLS:
+        return
+    terminalreporter.section("mutant kill matrix")
+    for name, specs in sorted(KILLS.items()):
+        shown = ", ".join(specs[:5]) + (f", ... ({len(specs)} specs)" if len(specs) > 5 else "")
+        terminalreporter.write_line(f"{name:<30} {shown or 'NOT CAUGHT'}")
+    caught = sum(1 for specs in KILLS.values() if specs)
+    terminalreporter.write_line(f"kill rate: {caught}/{len(KILLS)} mutants caught")

@@ -1,0 +1,470 @@
+"""Mutant engines: the reference engine with one realistic, planted bug each.
+
+Each mutant names the specs that must catch it. A mutant is applied by patching one piece of
+``reference_impl`` (or of its adapter) for the duration of a ``with mutant.applied():`` block,
+so mutants never leak into each other or into the correct engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from unittest import mock
+
+import numpy as np
+
+from conformance.engines.reference_engine import ReferenceEngine
+from reference_impl import autograd, core, data, functional, nn, ops, optim
+from reference_impl.core import Node, Tensor
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    bug: str
+    catches: tuple[str, ...]  # spec ids that must fail (an id may carry a "[param]" suffix)
+    patches: Callable[[], list]  # the mock.patch objects that plant the bug
+
+    @contextlib.contextmanager
+    def applied(self):
+        with contextlib.ExitStack() as stack:
+            for patch in self.patches():
+                stack.enter_context(patch)
+            yield
+
+
+def op(name, replacement):
+    """Patch ``ops.<name>`` and every Tensor method bound to it."""
+    original = getattr(ops, name)
+    patches = [mock.patch.object(ops, name, replacement)]
+    patches += [
+        mock.patch.object(Tensor, method, replacement)
+        for method, bound in ops.METHODS.items()
+        if bound is original
+    ]
+    return patches
+
+
+def adapter(name, replacement):
+    return [mock.patch.object(ReferenceEngine, name, staticmethod(replacement))]
+
+
+# -- planted bugs ------------------------------------------------------------------------------
+def relu_leaky(a):
+    return ops.record("ReluBackward0", a.data * (a.data > 0), (a,), lambda g: (g,))
+
+
+def overwrite_grad(tensor, grad):
+    tensor.grad = Tensor(grad.copy())
+
+
+def record_and_keep_every_grad(name, data_, inputs, backward, saved=(), keep_output=False):
+    out = RECORD(name, data_, inputs, backward, saved, keep_output)
+    if out.grad_fn is not None:
+        out.grad_fn.retained = out
+    return out
+
+
+RECORD = ops.record
+
+
+def backward_always_freeing(root, seed, retain_graph=False):
+    RUN_BACKWARD(root, seed, retain_graph=False)
+
+
+RUN_BACKWARD = core.run_backward
+
+
+def backward_accepting_vectors(self, gradient=None, retain_graph=False):
+    if gradient is None:
+        gradient = np.ones(self.shape, dtype=self.data.dtype)
+    BACKWARD(self, gradient, retain_graph)
+
+
+BACKWARD = Tensor.backward
+
+
+def mean_not_divided(a, dim=None, keepdim=False):
+    return ops.record(
+        "MeanBackward0",
+        a.data.mean(axis=dim, keepdims=keepdim),
+        (a,),
+        lambda g: (ops._expand(g, a.data.shape, dim, keepdim),),
+    )
+
+
+def pow_off_by_one(a, exponent):
+    return ops.record(
+        "PowBackward0",
+        a.data**exponent,
+        (a,),
+        lambda g: (g * exponent * a.data**exponent,),
+        saved=(a,),
+    )
+
+
+def tanh_without_square(a):
+    out = np.tanh(a.data)
+    return ops.record("TanhBackward0", out, (a,), lambda g: (g * (1 - out),))
+
+
+def sigmoid_grad_is_output(a):
+    out = 1 / (1 + np.exp(-a.data))
+    return ops.record("SigmoidBackward0", out, (a,), lambda g: (g * out,))
+
+
+def matmul_missing_transpose(a, b):
+    return ops.record(
+        "MmBackward0", a.data @ b.data, (a, b), lambda g: (g @ b.data, a.data.T @ g), saved=(a, b)
+    )
+
+
+def mul_old_name(a, b):
+    b = core.as_tensor(b, a)
+    return ops.record(
+        "MulBackward1", a.data * b.data, (a, b), lambda g: (g * b.data, g * a.data), saved=(a, b)
+    )
+
+
+def cross_entropy_naive(logits, target):
+    if logits.ndim == 1:
+        logits, target = logits.reshape(1, -1), target.reshape(1)
+    probabilities = logits.exp() / logits.exp().sum(1, keepdim=True)
+    rows = np.arange(logits.shape[0])
+    return -probabilities.log()[rows, target.data].mean()
+
+
+def bce_summed(p, y):
+    y = core.as_tensor(y, p)
+    return -(y * p.log() + (1 - y) * (1 - p).log()).sum()
+
+
+def bce_with_logits_unstable(z, y):
+    y = core.as_tensor(y, z)
+    p = z.sigmoid()
+    return -(y * p.log() + (1 - y) * (1 - p).log()).mean()
+
+
+def dropout_unscaled(x, p, training=True, generator=None):
+    if not training:
+        return x
+    keep = np.random.default_rng().random(x.shape) >= p
+    return x * Tensor(keep.astype(x.data.dtype))
+
+
+def dropout_keeping_p(x, p, training=True, generator=None):
+    if not training:
+        return x
+    keep = np.random.default_rng().random(x.shape) < p  # keeps with probability p, not 1 - p
+    return x * Tensor((keep / (1 - p)).astype(x.data.dtype))
+
+
+def dropout_forward_ignoring_mode(self, x):
+    return functional.dropout(x, self.p, training=True)
+
+
+def sgd_uphill(self, g, state):
+    return -self.lr * g
+
+
+def sgd_without_momentum(self, g, state):
+    return self.lr * g
+
+
+def step_with_decay(factor):
+    """Optimizer.step with weight decay scaled by ``factor`` (0: ignored, 2: wrong convention)."""
+
+    def step(self):
+        with core.no_grad():
+            for p, state in zip(self.params, self.state, strict=True):
+                if p.grad is not None:
+                    p.data -= self.update(p.grad.data + factor * self.weight_decay * p.data, state)
+
+    return step
+
+
+def adam_without_bias_correction(self, g, state):
+    beta1, beta2 = self.betas
+    state["m"] = beta1 * state.get("m", 0) + (1 - beta1) * g
+    state["v"] = beta2 * state.get("v", 0) + (1 - beta2) * g * g
+    return self.lr * state["m"] / (state["v"] ** 0.5 + self.eps)
+
+
+def split_with(order_of):
+    """random_split whose item order comes from ``order_of(n, seed)``."""
+
+    def random_split(dataset, lengths, seed=None):
+        order, parts, start = order_of(len(dataset), seed), [], 0
+        for length in lengths:
+            parts.append(data.Subset(dataset, order[start : start + length]))
+            start += length
+        return parts
+
+    return random_split
+
+
+def split_off_by_one(dataset, lengths, seed=None):
+    order = np.random.default_rng(seed).permutation(len(dataset)).tolist()
+    parts, start = [], 0
+    for length in lengths:
+        parts.append(data.Subset(dataset, order[start : start + length + 1]))  # one too many
+        start += length + 1
+    return parts
+
+
+def loader_init_dropping_last(
+    self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None
+):
+    LOADER_INIT(self, dataset, batch_size, shuffle, True, seed)
+
+
+LOADER_INIT = data.DataLoader.__init__
+
+
+def adopt_without_leaf_check(self, result):
+    self.data[...] = result.data
+    self._version += 1
+    if result.grad_fn is not None:
+        self.grad_fn, self.requires_grad = result.grad_fn, True
+    return self
+
+
+def apply_without_version_check(self, grad):
+    if self.backward is None:
+        raise RuntimeError("graph freed")
+    return self.backward(grad)
+
+
+def jacobian_transposed(func, inputs):
+    j = JACOBIAN(func, inputs)
+    return Tensor(j.data.T.copy())
+
+
+JACOBIAN = autograd.jacobian
+
+
+def linear_init_normal(self, in_features, out_features, bias=True, device="cpu"):
+    rng = np.random.default_rng()
+    self.weight = nn.Parameter(rng.standard_normal((out_features, in_features)).astype("float32"))
+    self.bias = nn.Parameter(np.zeros(out_features, dtype="float32")) if bias else None
+
+
+MUTANTS = [
+    Mutant(
+        "relu_leaks_negative",
+        "ReLU passes gradient 1 also where the input is negative",
+        ("autograd.relu_grad",),
+        lambda: op("relu", relu_leaky),
+    ),
+    Mutant(
+        "grad_overwritten",
+        "backward overwrites .grad instead of adding to it",
+        ("autograd.accumulate", "graph.retain_graph", "graph.repeat_without_zeroing_doubles"),
+        lambda: [mock.patch.object(core, "accumulate", overwrite_grad)],
+    ),
+    Mutant(
+        "nonleaf_grad_filled",
+        ".grad is filled on every tensor, not only leaves",
+        ("graph.leaf_only_grad", "examples.book_intermediate_grads"),
+        lambda: [mock.patch.object(ops, "record", record_and_keep_every_grad)],
+    ),
+    Mutant(
+        "retain_grad_ignored",
+        "retain_grad() does nothing",
+        ("graph.retain_grad", "examples.blog_graph_gradients"),
+        lambda: [mock.patch.object(Tensor, "retain_grad", lambda self: None)],
+    ),
+    Mutant(
+        "graph_never_freed",
+        "the graph is never freed: a second backward silently works",
+        ("graph.second_backward_raises",),
+        lambda: [mock.patch.object(Node, "free", lambda self: None)],
+    ),
+    Mutant(
+        "graph_freed_despite_retain",
+        "retain_graph=True is ignored: the graph is freed",
+        ("graph.retain_graph", "autograd.jacobian"),
+        lambda: [mock.patch.object(core, "run_backward", backward_always_freeing)],
+    ),
+    Mutant(
+        "nonscalar_backward_accepted",
+        "backward() on a vector silently uses a ones gradient",
+        ("graph.backward_needs_scalar",),
+        lambda: [mock.patch.object(Tensor, "backward", backward_accepting_vectors)],
+    ),
+    Mutant(
+        "no_grad_ignored",
+        "operations under no_grad() are still recorded",
+        ("autograd.no_grad",),
+        lambda: [mock.patch.object(ops, "is_grad_enabled", lambda: True)],
+    ),
+    Mutant(
+        "mean_grad_not_divided",
+        "mean's gradient is not divided by the element count",
+        ("examples.mean_of_ones", "loss.mse_grad"),
+        lambda: op("mean", mean_not_divided),
+    ),
+    Mutant(
+        "pow_grad_off_by_one",
+        "d(x**n)/dx computed as n * x**n",
+        ("autograd.square_grad", "autograd.chain_rule"),
+        lambda: op("power", pow_off_by_one),
+    ),
+    Mutant(
+        "tanh_grad_without_square",
+        "tanh's gradient computed as 1 - tanh(x)",
+        ("autograd.tanh_grad",),
+        lambda: op("tanh", tanh_without_square),
+    ),
+    Mutant(
+        "sigmoid_grad_is_output",
+        "sigmoid's gradient computed as sigmoid(x)",
+        ("autograd.sigmoid_grad",),
+        lambda: op("sigmoid", sigmoid_grad_is_output),
+    ),
+    Mutant(
+        "broadcast_not_summed",
+        "gradients of broadcast inputs are not summed back",
+        ("examples.blog_graph_gradients",),
+        lambda: [mock.patch.object(core, "unbroadcast", lambda grad, shape: grad)],
+    ),
+    Mutant(
+        "matmul_grad_untransposed",
+        "the gradient of a @ b for a misses b's transpose",
+        ("autograd.matrix_grad",),
+        lambda: op("matmul", matmul_missing_transpose),
+    ),
+    Mutant(
+        "grad_fn_old_names",
+        "multiplication nodes carry an old name (MulBackward1)",
+        ("examples.book_grad_fn_names", "examples.blog_grad_fn_chain"),
+        lambda: op("mul", mul_old_name),
+    ),
+    Mutant(
+        "cross_entropy_naive_softmax",
+        "cross-entropy computes softmax first, overflowing",
+        ("loss.cross_entropy_large_logits",),
+        lambda: adapter("cross_entropy", cross_entropy_naive),
+    ),
+    Mutant(
+        "bce_summed",
+        "BCE sums the terms instead of averaging them",
+        ("loss.bce_value",),
+        lambda: adapter("bce_loss", bce_summed),
+    ),
+    Mutant(
+        "bce_with_logits_unstable",
+        "BCE-with-logits goes through log(sigmoid(z))",
+        ("loss.bce_with_logits_stable",),
+        lambda: adapter("bce_with_logits", bce_with_logits_unstable),
+    ),
+    Mutant(
+        "dropout_unscaled",
+        "dropout does not scale survivors by 1 / (1 - p)",
+        ("regularisation.dropout_scaling", "regularisation.dropout_values"),
+        lambda: [mock.patch.object(functional, "dropout", dropout_unscaled)],
+    ),
+    Mutant(
+        "dropout_keeps_p",
+        "dropout keeps each unit with probability p instead of 1 - p",
+        ("regularisation.dropout_rate[reference-cpu-0.2]",),
+        lambda: [mock.patch.object(functional, "dropout", dropout_keeping_p)],
+    ),
+    Mutant(
+        "dropout_active_in_eval",
+        "dropout keeps dropping units in eval mode",
+        ("regularisation.dropout_eval_identity", "regularisation.dropout_values"),
+        lambda: [mock.patch.object(nn.Dropout, "forward", dropout_forward_ignoring_mode)],
+    ),
+    Mutant(
+        "sgd_uphill",
+        "SGD adds lr * grad instead of subtracting it",
+        ("optim.sgd_trace", "optim.manual_matches_optimizer"),
+        lambda: [mock.patch.object(optim.SGD, "update", sgd_uphill)],
+    ),
+    Mutant(
+        "momentum_ignored",
+        "SGD ignores its momentum argument",
+        ("optim.sgd_momentum",),
+        lambda: [mock.patch.object(optim.SGD, "update", sgd_without_momentum)],
+    ),
+    Mutant(
+        "weight_decay_ignored",
+        "the optimisers ignore weight_decay",
+        (
+            "optim.sgd_weight_decay",
+            "optim.adam_weight_decay",
+            "regularisation.weight_decay_is_l2_penalty",
+        ),
+        lambda: [mock.patch.object(optim.Optimizer, "step", step_with_decay(0))],
+    ),
+    Mutant(
+        "weight_decay_doubled",
+        "weight_decay taken as lambda of lambda * sum(w**2)",
+        ("optim.sgd_weight_decay", "regularisation.weight_decay_is_l2_penalty"),
+        lambda: [mock.patch.object(optim.Optimizer, "step", step_with_decay(2))],
+    ),
+    Mutant(
+        "adam_without_bias_correction",
+        "Adam skips the bias correction of its moments",
+        ("optim.adam_trace", "optim.adam_per_parameter_steps"),
+        lambda: [mock.patch.object(optim.Adam, "update", adam_without_bias_correction)],
+    ),
+    Mutant(
+        "random_split_off_by_one",
+        "random_split gives each part one item too many",
+        ("data.random_split_sizes",),
+        lambda: [mock.patch.object(data, "random_split", split_off_by_one)],
+    ),
+    Mutant(
+        "random_split_overlapping",
+        "random_split draws each part independently (overlaps)",
+        ("data.random_split_sizes",),
+        lambda: [
+            mock.patch.object(
+                data,
+                "random_split",
+                split_with(lambda n, seed: np.random.default_rng(seed).integers(0, n, n).tolist()),
+            )
+        ],
+    ),
+    Mutant(
+        "random_split_unshuffled",
+        "random_split cuts the dataset in its stored order",
+        ("data.random_split_shuffles", "data.random_split_seeded"),
+        lambda: [
+            mock.patch.object(data, "random_split", split_with(lambda n, seed: list(range(n))))
+        ],
+    ),
+    Mutant(
+        "loader_drops_last",
+        "the DataLoader always drops the last partial batch",
+        ("data.loader_batches[reference-cpu-last-partial]",),
+        lambda: [mock.patch.object(data.DataLoader, "__init__", loader_init_dropping_last)],
+    ),
+    Mutant(
+        "inplace_leaf_allowed",
+        "in-place changes of grad-requiring leaves are allowed",
+        ("tensors.inplace_leaf_refused",),
+        lambda: [mock.patch.object(Tensor, "_adopt", adopt_without_leaf_check)],
+    ),
+    Mutant(
+        "inplace_version_unchecked",
+        "backward uses saved values changed in place",
+        ("tensors.inplace_saved_value_refused",),
+        lambda: [mock.patch.object(Node, "apply", apply_without_version_check)],
+    ),
+    Mutant(
+        "jacobian_transposed",
+        "jacobian returns d in_j / d out_i (rows are inputs)",
+        ("autograd.jacobian", "autograd.jacobian_linear"),
+        lambda: [mock.patch.object(autograd, "jacobian", jacobian_transposed)],
+    ),
+    Mutant(
+        "linear_init_standard_normal",
+        "Linear weights start standard normal",
+        ("layers.linear_init",),
+        lambda: [mock.patch.object(nn.Linear, "__init__", linear_init_normal)],
+    ),
+]

@@ -1,0 +1,45 @@
+"""The catalogue must reject every mutant engine, by the specs the mutant names, and accept the
+correct engines. The kill matrix (mutant x failing specs) is printed at the end of the run."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.catalogue_run import failing, matches, run_catalogue
+from tests.mutants import MUTANTS
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
+def test_mutant_is_caught(pytester, record_property, mutant):
+    with mutant.applied():
+        results = run_catalogue(pytester, "reference")
+    failed = failing(results)
+    # reaches the kill matrix in tests/conftest.py, also from pytest-xdist workers
+    record_property("mutant_kills", (mutant.name, sorted({r["spec"] for r in failed})))
+    missed = [wanted for wanted in mutant.catches if not any(matches(r, wanted) for r in failed)]
+    assert not missed, f"mutant {mutant.name} ({mutant.bug}) was not caught by {missed}"
+
+
+@pytest.mark.parametrize("engine", ["reference", "torch"])
+def test_correct_engine_passes_everything(pytester, engine):
+    if engine == "torch":
+        pytest.importorskip("torch", reason="the torch extra is not installed")
+    results = run_catalogue(pytester, engine)
+    assert results, "the catalogue ran no spec"
+    bad = [f"{r['test']}: {r['outcome']}" for r in results if r["outcome"] != "passed"]
+    assert not bad, f"{engine} does not pass every spec:\n" + "\n".join(bad)
+
+
+def test_reference_and_torch_agree(pytester):
+    pytest.importorskip("torch", reason="the torch extra is not installed")
+    results = run_catalogue(pytester, "reference,torch")
+    outcomes: dict[str, dict[str, str]] = {}
+    for r in results:
+        case = r["test"].rsplit("[", 1)[0] + "[" + r["test"].rsplit("[", 1)[1].split("-", 2)[-1]
+        outcomes.setdefault(case, {})[r["target"]] = r["outcome"]
+    differ = {
+        case: by_target
+        for case, by_target in outcomes.items()
+        if len(set(by_target.values())) != 1 or len(by_target) != 2
+    }
+    assert not differ, f"outcomes differ between reference and torch: {differ}"
