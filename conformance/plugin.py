@@ -24,6 +24,7 @@ SPEC_TIMEOUT = "--spec-timeout"
 REPORT = "--conformance-report"
 BASELINE = "--baseline"
 WRITE_BASELINE = "--write-baseline"
+ISOLATE = "--isolate"
 DEFAULT_ENGINE = "reference"
 
 RESULT = "conformance"
@@ -51,6 +52,8 @@ class Run:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Record a spec's outcome; also runs on the pytest-xdist controller."""
         found = dict(report.user_properties).get(RESULT)
+        if found is None and report.failed and "crashed" in str(report.longrepr):
+            found = crashed_spec(report.nodeid)  # pytest-xdist's report for a dead worker
         if found is None or not (report.when == "call" or report.failed or report.skipped):
             return
         message = "" if report.passed else str(report.longrepr)[-2000:]
@@ -67,6 +70,13 @@ class Run:
                 report.nodeid,
             )
         )
+
+
+def crashed_spec(nodeid: str) -> dict:
+    """What a pytest-xdist controller can tell of a spec whose worker died: test and target."""
+    name, _, params = nodeid.rpartition("::")[2].partition("[")
+    target = "-".join(params.rstrip("]").split("-")[:2])
+    return {"spec": name, "target": target, "blocked": False, "capabilities": []}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -103,10 +113,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "they run as strict xfails and stale entries are reported.",
     )
     group.addoption(
+        ISOLATE,
+        action="store_true",
+        help="run specs in worker processes (pytest-xdist), so that an engine that crashes the "
+        "interpreter fails the running spec instead of ending the run. Uses -n if given, else 1 "
+        "worker; crashed workers are replaced.",
+    )
+    group.addoption(
         WRITE_BASELINE,
         metavar="PATH",
         help="write this run's failing specs to PATH in baseline format.",
     )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_cmdline_main(config: pytest.Config):
+    # Before pytest-xdist reads its options: --isolate means "distribute, at least 1 worker".
+    if config.getoption(ISOLATE, False):
+        if not config.pluginmanager.hasplugin("xdist"):
+            raise pytest.UsageError(f"{ISOLATE} needs pytest-xdist: pip install pytest-xdist")
+        if not config.option.numprocesses:
+            config.option.numprocesses = 1
+        if config.option.maxworkerrestart is None:
+            config.option.maxworkerrestart = 10**6  # every crashing spec gets a fresh worker
+    return (yield)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -224,7 +254,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     target = item.callspec.params["engine"]
     if rep.failed and call.when == "call":
         option = item.config.stash[run_key].options[target.engine.name]
-        script = repro.reproduction(item.obj, option, target.device)
+        params = {k: v for k, v in item.callspec.params.items() if k != "engine"}
+        script = repro.reproduction(item.obj, option, target.device, params)
         if script:
             rep.sections.append(("reproduce", script))
     # user_properties travel with the report to the pytest-xdist controller.

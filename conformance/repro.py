@@ -24,30 +24,31 @@ def _module_setup(module) -> list[str]:
     return lines
 
 
-def _body(function) -> str:
-    """The function's source without its decorators."""
-    source = textwrap.dedent(inspect.getsource(function))
-    tree = ast.parse(source)
-    definition = tree.body[0]
-    lines = source.splitlines()
-    return "\n".join(lines[definition.lineno - 1 :])
-
-
-def reproduction(function, engine_option: str, device: str) -> str:
-    """A script that loads the engine and runs the spec's body once, outside pytest."""
+def reproduction(function, engine_option: str, device: str, params: dict | None = None) -> str:
+    """A script that runs the spec once against the engine, outside pytest."""
     try:
-        body = _body(function)
-    except (OSError, TypeError, SyntaxError):
+        body = textwrap.dedent(inspect.getsource(function))
+    except (OSError, TypeError):
         return ""
+    arguments = "".join(f", {name}={value!r}" for name, value in (params or {}).items())
     module = inspect.getmodule(function)
     return "\n".join(
         [
             *_module_setup(module),
-            "from conformance.discovery import load_engine",
+            "from conformance.repro import run",
             "",
             body,
-            "",
-            "",
-            f"{function.__name__}(load_engine({engine_option!r}).on_device({device!r}))",
+            f"run({function.__name__}, engine={engine_option!r}, device={device!r}{arguments})",
         ]
     )
+
+
+def run(function, *, engine: str, device: str = "cpu", **params) -> None:
+    """Run one spec function against an engine, as the plugin would (skips aside)."""
+    from conformance.discovery import load_engine
+    from conformance.expect import running_spec
+    from conformance.spec import info_of
+
+    instance = load_engine(engine).on_device(device)
+    with running_spec(info_of(function), instance):
+        function(instance, **params)
