@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
+import pytest
+
 SPECS = Path(__file__).resolve().parent.parent / "specs"
+
+
+# Checked without importing torch: pytester forgets modules imported during a test, and a second
+# import of torch's extension modules in one process can crash it.
+requires_torch = pytest.mark.skipif(
+    importlib.util.find_spec("torch") is None, reason="the torch extra is not installed"
+)
 
 
 def run_catalogue(pytester, engine: str, *args: str) -> list[dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.catalogue_run import failing, matches, run_catalogue
+from tests.catalogue_run import failing, matches, requires_torch, run_catalogue
 from tests.mutants import MUTANTS
 
 
@@ -20,18 +20,16 @@ def test_mutant_is_caught(pytester, record_property, mutant):
     assert not missed, f"mutant {mutant.name} ({mutant.bug}) was not caught by {missed}"
 
 
-@pytest.mark.parametrize("engine", ["reference", "torch"])
+@pytest.mark.parametrize("engine", ["reference", pytest.param("torch", marks=requires_torch)])
 def test_correct_engine_passes_everything(pytester, engine):
-    if engine == "torch":
-        pytest.importorskip("torch", reason="the torch extra is not installed")
     results = run_catalogue(pytester, engine)
     assert results, "the catalogue ran no spec"
     bad = [f"{r['test']}: {r['outcome']}" for r in results if r["outcome"] != "passed"]
     assert not bad, f"{engine} does not pass every spec:\n" + "\n".join(bad)
 
 
+@requires_torch
 def test_reference_and_torch_agree(pytester):
-    pytest.importorskip("torch", reason="the torch extra is not installed")
     results = run_catalogue(pytester, "reference,torch")
     outcomes: dict[str, dict[str, str]] = {}
     for r in results:

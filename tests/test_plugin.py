@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.catalogue_run import requires_torch
+
 REPO = Path(__file__).resolve().parent.parent
 SPECS = REPO / "specs"
 FAKES = "tests.fake_engines"
@@ -170,8 +172,8 @@ def test_missing_device_skips_with_engine_and_device(run, pytester):
     result.stdout.fnmatch_lines(["*engine 'reference' has no device 'cuda': *CuPy*"])
 
 
+@requires_torch
 def test_torch_without_cuda_skips_naming_cuda(run, pytester):
-    pytest.importorskip("torch")
     write_spec(pytester)
     result = run("--engine=torch", "--device=cuda", "-rs", subprocess=True)
     result.assert_outcomes(skipped=1)
@@ -294,7 +296,6 @@ def test_broken_backward_blocks_only_autograd_specs(run):
 
 
 def test_blocking_works_under_xdist(run):
-    pytest.importorskip("xdist")
     result = run(
         str(SPECS / "test_basics.py"),
         str(SPECS / "test_autograd_basics.py"),
@@ -342,7 +343,6 @@ def test_json_report_and_verdict_table(run, pytester):
 
 
 def test_json_report_under_xdist(run, pytester):
-    pytest.importorskip("xdist")
     write_spec(pytester)
     run("--engine=reference", "--conformance-report=out.json", "-n", "2", subprocess=True)
     data = json.loads((pytester.path / "out.json").read_text())
