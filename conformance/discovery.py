@@ -107,6 +107,22 @@ def load_engine(name: str) -> Engine:
     return engine
 
 
+def load_engines(names: list[str]) -> dict[str, Engine]:
+    """``--engine`` option part -> engine, each loaded once; two engines may not share a name,
+    since test ids, reports and baselines tell engines apart by name."""
+    engines: dict[str, Engine] = {}
+    for name in dict.fromkeys(names):
+        engine = load_engine(name)
+        for other, loaded in engines.items():
+            if loaded.name == engine.name:
+                raise EngineError(
+                    f"engines {other!r} and {name!r} are both named {engine.name!r}; test ids "
+                    "and reports tell engines apart by name, so give each adapter its own"
+                )
+        engines[name] = engine
+    return engines
+
+
 def check_device(device: str) -> str:
     if not KNOWN_DEVICES.match(device):
         raise EngineError(

@@ -6,11 +6,12 @@ Registered through the ``pytest11`` entry point. Hooks stay thin; the logic live
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import pytest
 
-from conformance import baseline, discovery, repro
+from conformance import baseline, discovery, isolation, repro
 from conformance import report as report_module
 from conformance.capabilities import CAPABILITIES
 from conformance.expect import running_spec
@@ -35,10 +36,20 @@ class Run:
     """What the plugin knows about one pytest session."""
 
     def __init__(self, config: pytest.Config):
-        self.option = config.getoption(ENGINE)
+        requested = config.getoption(ENGINE)
+        self.option = DEFAULT_ENGINE if requested is None else requested
         names = discovery.split(self.option)
         devices = [discovery.check_device(d.strip()) for d in config.getoption(DEVICE).split(",")]
-        engines = {name: discovery.load_engine(name) for name in names}
+        devices = list(dict.fromkeys(devices))  # --device=cpu,cpu runs each spec once per device
+        self.problem = ""  # why the default engine cannot load; reported when a spec needs it
+        try:
+            engines = discovery.load_engines(names)
+        except discovery.EngineError as error:
+            if requested is not None:
+                raise
+            # The plugin is loaded into every pytest session of the environment: a session that
+            # collects no spec must not fail because the default engine cannot be imported.
+            engines, self.problem = {}, f"the default engine cannot be used: {error}"
         self.targets = [Target(engine, device) for engine in engines.values() for device in devices]
         self.options = {engine.name: name for name, engine in engines.items()}
         self.engines = list(engines.values())
@@ -52,8 +63,6 @@ class Run:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Record a spec's outcome; also runs on the pytest-xdist controller."""
         found = dict(report.user_properties).get(RESULT)
-        if found is None and report.failed and "crashed" in str(report.longrepr):
-            found = crashed_spec(report.nodeid)  # pytest-xdist's report for a dead worker
         if found is None or not (report.when == "call" or report.failed or report.skipped):
             return
         message = "" if report.passed else str(report.longrepr)[-2000:]
@@ -72,18 +81,11 @@ class Run:
         )
 
 
-def crashed_spec(nodeid: str) -> dict:
-    """What a pytest-xdist controller can tell of a spec whose worker died: test and target."""
-    name, _, params = nodeid.rpartition("::")[2].partition("[")
-    target = "-".join(params.rstrip("]").split("-")[:2])
-    return {"spec": name, "target": target, "blocked": False, "capabilities": []}
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "autograd conformance")
     group.addoption(
         ENGINE,
-        default=DEFAULT_ENGINE,
+        default=None,  # None: not given, the default engine; see Run
         help="engines to test, comma-separated: a registered name (reference, torch, or an "
         "installed 'conformance.engines' entry point) or 'package.module:factory'. "
         f"Default: {DEFAULT_ENGINE}.",
@@ -148,10 +150,17 @@ def pytest_configure(config: pytest.Config) -> None:
     except (discovery.EngineError, baseline.BaselineError) as error:
         raise pytest.UsageError(str(error)) from None
     config.pluginmanager.register(config.stash[run_key], "conformance-run")
+    if config.pluginmanager.hasplugin("xdist"):  # a crashed worker's spec still counts, by name
+        run = config.stash[run_key]
+        isolation.seed_worker(config, run.basics)
+        handler = isolation.CrashHandler(run.targets, config.rootpath, RESULT)
+        config.pluginmanager.register(handler, "conformance-isolation")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     run = config.stash[run_key]
+    if run.problem:
+        return [f"conformance: {run.problem}"]
     lines = [f"conformance: devices {sorted({t.device for t in run.targets})}"]
     for engine in run.engines:
         lines.append(
@@ -171,7 +180,14 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj) -> No
     problems = info.problems(set(DOCUMENTS))
     if problems:
         raise collector.CollectError(f"malformed spec metadata on {name}: " + "; ".join(problems))
+    if "engine" not in inspect.signature(obj).parameters:
+        raise collector.CollectError(
+            f"spec {info.id} ({name}) must take the 'engine' argument: specs run once per engine "
+            "and device"
+        )
     run = collector.config.stash[run_key]
+    if run.problem:
+        raise collector.CollectError(f"{run.problem}; name an engine with --engine=NAME")
     first = run.specs.setdefault(info.id, f"{collector.nodeid}::{name}")
     if first != f"{collector.nodeid}::{name}":
         raise collector.CollectError(f"spec id {info.id!r} of {name} is already used by {first}")
@@ -203,7 +219,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     matched = set()
     for item in items:
         info = info_of(getattr(item, "obj", None))
-        if info is None:
+        if info is None or not hasattr(item, "callspec"):
             continue
         target = item.callspec.params["engine"].id
         for entry in run.baseline:
@@ -227,10 +243,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def engine(request: pytest.FixtureRequest):
     """The engine under test on one device, set up for the requesting spec."""
-    target: Target = request.param
     info = info_of(request.function)
     if info is None:
-        pytest.fail(f"{request.function.__name__} uses the engine fixture without @spec metadata")
+        pytest.fail(
+            f"{request.function.__name__} uses the engine fixture without @spec metadata; "
+            "decorate it with conformance.spec",
+            pytrace=False,
+        )
+    target: Target = request.param
     reason = target.skip_reason(info)
     if reason is None:
         reason = request.config.stash[run_key].basics.failure(info, target)
