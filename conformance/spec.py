@@ -119,7 +119,8 @@ def spec(
                 id=id,
                 behaviour=behaviour,
                 sources=sources_tuple,
-                requires=frozenset(requires),
+                # requires="a.b" would otherwise become the set of its characters
+                requires=frozenset([requires] if isinstance(requires, str) else requires),
                 tolerance=tolerance,
                 basic=basic,
                 note=note,

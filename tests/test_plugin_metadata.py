@@ -1,0 +1,155 @@
+"""Spec metadata is validated at collection: a malformed spec is a collection error naming the
+spec and the field, before anything runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.sources import DOCUMENTS
+from conformance.spec import MATHEMATICS, Source, SpecInfo, spec
+from conformance.tolerance import Tolerance
+from tests.plugin_run import PY_COURSE, TINY, PluginRun, spec_source
+
+
+@pytest.fixture
+def run(pytester, monkeypatch):
+    return PluginRun(pytester, monkeypatch)
+
+
+def collection_error(run, *specs: str) -> pytest.RunResult:
+    run.write(*specs)
+    result = run(f"--engine={TINY}:TinyEngine")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*Interrupted: 1 error during collection*"])
+    return result
+
+
+MALFORMED = {
+    "bad-id": ({"id": "NoDots"}, "field 'id': 'NoDots' is not a dotted lower-case id*"),
+    "id-with-space": ({"id": "demo.two words"}, "field 'id': 'demo.two words' is not*"),
+    "short-behaviour": ({"behaviour": "short"}, "field 'behaviour': state the behaviour*"),
+    "two-line-behaviour": (
+        {"behaviour": "first line of it\\nsecond line of it"},
+        "field 'behaviour': must be one line",
+    ),
+    "no-sources": ({"sources": "[]"}, "field 'sources': at least one Source*"),
+    "source-not-a-source": ({"sources": '["a file"]'}, "field 'sources': 'a file' needs a*"),
+    "source-without-section": (
+        {"sources": f'[Source("{PY_COURSE}", "")]'},
+        "field 'sources': Source(document='003_*', section='') needs a document and a section",
+    ),
+    "unknown-document": (
+        {"sources": '[Source("nowhere.txt", "Intro")]'},
+        "field 'sources': unknown document 'nowhere.txt'",
+    ),
+    "unknown-capability": (
+        {"requires": '{"autograd.magic", "tensor.ops"}'},
+        "field 'requires': unknown capabilities ?'autograd.magic'?",
+    ),
+    "tolerance-without-reason": (
+        {"extra": "tolerance=Tolerance(rtol=1e-3, atol=0.0),"},
+        "field 'tolerance': a spec's own tolerance must say why it differs",
+    ),
+    "tolerance-not-a-tolerance": (
+        {"extra": "tolerance=1e-3,"},
+        "field 'tolerance': must be a conformance.Tolerance",
+    ),
+    "false-failure-probability": (
+        {"extra": "false_failure_probability=0.01,"},
+        "field 'false_failure_probability': must be a float in (0, 1e-6]",
+    ),
+}
+
+
+@pytest.mark.parametrize(("fields", "message"), MALFORMED.values(), ids=MALFORMED.keys())
+def test_malformed_metadata_is_a_collection_error(run, fields, message):
+    result = collection_error(run, spec_source(**fields))
+    result.stdout.fnmatch_lines([f"malformed spec metadata on test_square_grad: {message}"])
+
+
+def test_every_problem_is_listed(run):
+    result = collection_error(run, spec_source(id="Bad", sources="[]"))
+    result.stdout.fnmatch_lines(["*field 'id'*; field 'sources'*"])
+
+
+def test_duplicate_spec_ids_name_both_specs(run, pytester):
+    run.write(spec_source())
+    run.write(spec_source("again", id="demo.square_grad"), name="test_other")
+    result = run(f"--engine={TINY}:TinyEngine")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(
+        [
+            "spec id 'demo.square_grad' of test_again is already used by "
+            "test_demo.py::test_square_grad"
+        ]
+    )
+
+
+def test_spec_without_engine_argument_is_a_collection_error(run):
+    result = collection_error(run, spec_source(arguments=""))
+    result.stdout.fnmatch_lines(
+        ["spec demo.square_grad (test_square_grad) must take the 'engine' argument*"]
+    )
+
+
+def test_plain_test_using_the_engine_fixture_fails_with_advice(run):
+    run.write("")
+    run.pytester.makepyfile(test_plain="def test_plain(engine):\n    pass\n")
+    result = run(f"--engine={TINY}:TinyEngine")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*test_plain uses the engine fixture without @spec metadata; decorate it with*"]
+    )
+
+
+def test_requires_given_as_one_string(run):
+    # A common slip: requires="autograd.backward" instead of a set of names.
+    run.write(spec_source(requires='"autograd.backward"'))
+    run(f"--engine={TINY}:TinyEngine").assert_outcomes(passed=1)
+
+
+def test_valid_metadata_with_own_tolerance_and_parameters(run):
+    run.write(
+        spec_source(
+            "scaled",
+            arguments="engine, factor",
+            decorators="@pytest.mark.parametrize('factor', [1.0, 2.0])\n",
+            extra="tolerance=Tolerance(rtol=1e-3, atol=0.0, why='a wider example'), basic=True,",
+            body="x = engine.tensor(3.0, requires_grad=True)\n(x * factor).backward()\n"
+            "expect_grad(x, factor, what='x.grad')",
+        )
+    )
+    result = run(f"--engine={TINY}:TinyEngine", "-v")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*test_scaled[[]tiny-cpu-1.0[]] PASSED*"])
+
+
+# -- SpecInfo and @spec, without pytest --------------------------------------------------------
+def test_valid_spec_has_no_problems():
+    good = SpecInfo(
+        id="chapter.some_name2",
+        behaviour="a sentence stating the behaviour",
+        sources=(Source(MATHEMATICS, "derivation"), Source(PY_COURSE, "Autograd")),
+        requires=frozenset({"autograd.backward"}),
+        tolerance=Tolerance(rtol=1e-3, atol=0.0, why="stated"),
+        false_failure_probability=1e-9,
+    )
+    assert good.problems(set(DOCUMENTS)) == []
+    assert good.capabilities == {"autograd.backward", "tensor.core"}
+
+
+def test_spec_decorator_records_metadata_and_keeps_the_function():
+    def body(engine):
+        return "ran"
+
+    decorated = spec(
+        id="demo.recorded",
+        behaviour="the decorator records everything",
+        sources=Source(MATHEMATICS, "one source, not in a list"),
+        requires=["tensor.ops"],
+    )(body)
+    assert decorated is body and decorated(None) == "ran"
+    recorded = body.conformance_spec
+    assert recorded.id == "demo.recorded" and recorded.function == "body"
+    assert recorded.sources == (Source(MATHEMATICS, "one source, not in a list"),)
+    assert recorded.requires == frozenset({"tensor.ops"})
