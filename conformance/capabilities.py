@@ -33,6 +33,8 @@ CAPABILITIES: dict[str, str] = {
     "autograd.jacobian": "``jacobian(f, x)`` of a vector function",
     "autograd.requires_grad_": "``requires_grad_()`` turns tracking on after creation",
     "autograd.detach": "``detach()`` returns a tensor outside the graph",
+    "autograd.nonleaf_grad_warning": "reading ``.grad`` of a non-leaf that does not retain its "
+    "gradient emits a warning",
     # functions and layers
     "nn.activations": "relu, tanh, sigmoid, clamp as differentiable functions",
     "nn.linear": "``Linear`` layers, ``Sequential`` containers and Module parameters",
@@ -50,6 +52,7 @@ CAPABILITIES: dict[str, str] = {
     # data
     "data.random_split": "``random_split`` of a dataset into given lengths, seeded",
     "data.loader": "``DataLoader`` batching with batch size, shuffle and last partial batch",
+    "data.subset": "a dataset restricted to a list of indices (``Subset``, R's ``dataset_subset``)",
     # randomness
     "random.manual_seed": "``manual_seed`` makes random tensors and dropout masks reproducible",
 }

@@ -39,6 +39,8 @@ TENSOR_PROTOCOL: dict[str, str] = {
     "(node or None, int) pairs",
     "autograd.requires_grad_": "requires_grad_(True) returns the tensor itself",
     "autograd.detach": "detach()",
+    "autograd.nonleaf_grad_warning": "reading grad of a non-leaf that did not call retain_grad() "
+    "emits a warning (warnings.warn, any Warning subclass) and gives None",
     "nn.activations": "clamp(min=...)",
 }
 
@@ -262,7 +264,16 @@ class Engine:
     def data_loader(
         self, dataset: Dataset, *, batch_size: int, shuffle: bool = False, drop_last: bool = False
     ) -> Iterable:
-        """Iterate over ``dataset`` in batches: each batch a tuple of stacked tensors."""
+        """Iterate over ``dataset`` in batches: each batch a tuple of stacked tensors. With
+        ``shuffle=True`` every pass over the loader (epoch) draws a fresh order from the global
+        generator, so ``manual_seed`` before the pass makes the order reproducible."""
+        raise NotImplementedError
+
+    # -- data.subset ---------------------------------------------------------------------------
+    @provides("data.subset")
+    def subset(self, dataset: Dataset, indices: Sequence[int]) -> Dataset:
+        """The dataset restricted to ``indices``: ``len`` is ``len(indices)`` and item k is
+        ``dataset[indices[k]]`` (PyTorch's ``Subset``, R torch's ``dataset_subset``)."""
         raise NotImplementedError
 
 

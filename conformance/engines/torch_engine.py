@@ -114,3 +114,6 @@ class TorchEngine(Engine):
         return torch.utils.data.DataLoader(
             dataset, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last
         )
+
+    def subset(self, dataset, indices):
+        return torch.utils.data.Subset(dataset, list(indices))
