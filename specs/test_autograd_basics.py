@@ -3,12 +3,14 @@
 import math
 
 import numpy as np
+import pytest
 
 from conformance import (
     expect_close,
     expect_equal,
     expect_grad,
     expect_no_grad,
+    expect_shape,
     expect_true,
     spec,
 )
@@ -260,3 +262,120 @@ def test_jacobian_linear(engine):
         lambda x: (w @ x.reshape(3, 1)).reshape(2), engine.tensor([1.0, 1.0, 1.0])
     )
     expect_close(jacobian, weights, what="jacobian of x -> W @ x")
+
+
+@spec(
+    id="autograd.tanh_grad_curve",
+    behaviour="the derivative of tanh is 1 - tanh(x)**2 at every point, from -10 to 10",
+    sources=[Source(PY_COURSE, "Activation functions"), maths("d tanh/dx = 1 - tanh**2")],
+    requires={"autograd.backward", "nn.activations", "tensor.ops"},
+)
+def test_tanh_grad_curve(engine):
+    points = [-10.0, -2.0, -0.5, 0.0, 0.5, 2.0, 10.0]
+    x = engine.tensor(points, requires_grad=True)
+    engine.tanh(x).sum().backward()
+    expect_grad(x, 1 - np.tanh(np.array(points)) ** 2, what="x.grad of tanh(x).sum()")
+
+
+@spec(
+    id="autograd.clamp_grad",
+    behaviour="clamp(min=0), the blog's ReLU, keeps positive inputs with gradient 1 and zeroes "
+    "negative ones with gradient 0",
+    sources=[Source(BLOG, "The network with autograd"), maths("d max(x, 0)/dx = [x > 0]")],
+    requires={"autograd.backward", "nn.activations", "tensor.ops"},
+    note="At exactly x = 0 PyTorch's clamp passes the gradient (1) while relu blocks it (0); the "
+    "documents leave that point open, so the spec avoids it.",
+)
+def test_clamp_grad(engine):
+    x = engine.tensor([-2.0, -0.25, 0.5, 3.0], requires_grad=True)
+    y = x.clamp(min=0)
+    expect_close(y, [0.0, 0.0, 0.5, 3.0], what="x.clamp(min=0)")
+    y.sum().backward()
+    expect_grad(x, [0.0, 0.0, 1.0, 1.0], what="x.grad of clamp(x, min=0).sum()")
+
+
+@spec(
+    id="autograd.grad_none_before_backward",
+    behaviour="a leaf's .grad is empty (None) until a backward pass reaches it",
+    sources=[Source(BLOG, "Autograd basics"), *both_courses("Autograd")],
+    requires={"autograd.backward", "tensor.ops"},
+)
+def test_grad_none_before_backward(engine):
+    x = engine.ones(2, 2, requires_grad=True)
+    out = x.mean()
+    expect_no_grad(x, what="x.grad before backward")
+    out.backward()
+    expect_grad(x, np.full((2, 2), 0.25), what="x.grad after backward of x.mean()")
+
+
+# Operands broadcast against a (3, 4) tensor: the blog's bias row b1 of shape (1, d) and its
+# one-element x2 of shape (1,). Each gets a gradient of its own shape, summed over the copies.
+X_3x4 = np.arange(12.0).reshape(3, 4) / 4
+
+
+@pytest.mark.parametrize(
+    ("shape", "expected"),
+    [
+        ((1, 4), X_3x4.sum(axis=0, keepdims=True)),
+        ((3, 1), X_3x4.sum(axis=1, keepdims=True)),
+        ((1,), np.array([X_3x4.sum()])),
+        ((), np.array(X_3x4.sum())),
+    ],
+    ids=["row", "column", "one-element", "0-d"],
+)
+@spec(
+    id="autograd.broadcast_grad",
+    behaviour="an operand broadcast over a larger tensor gets a gradient of its own shape, summed "
+    "over the positions it was copied to",
+    sources=[
+        Source(BLOG, "The network with autograd"),
+        Source(BLOG, "Digging deeper"),
+        maths("d sum(x * b)/db = x summed over the broadcast axes"),
+    ],
+    requires={"autograd.backward", "tensor.ops"},
+)
+def test_broadcast_grad(engine, shape, expected):
+    b = engine.tensor(np.full(shape, 0.5).tolist(), requires_grad=True)
+    (engine.tensor(X_3x4.tolist()) * b).sum().backward()
+    expect_shape(b.grad, shape, what="b.grad")
+    expect_grad(b, expected, what="b.grad")
+
+
+def small_network(engine, shift):
+    """The courses' 3 -> 4 (ReLU) -> 2 network, its first bias lowered by ``shift``."""
+    engine.manual_seed(2)
+    first, second = engine.linear(3, 4), engine.linear(4, 2)
+    with engine.no_grad():
+        first.bias.sub_(shift)
+    return first, second, engine.sequential(first, engine.relu_layer(), second)
+
+
+@pytest.mark.parametrize("shift", [0.0, 100.0], ids=["some-units-active", "no-unit-active"])
+@spec(
+    id="autograd.jacobian_network",
+    behaviour="the Jacobian of the 3 -> 4 (ReLU) -> 2 network at an input is the (2, 3) matrix "
+    "W2 diag(relu'(W1 x + b1)) W1, all zero when no hidden unit is active",
+    sources=[
+        Source(PY_COURSE, "Jacobians"),
+        maths("chain rule: d out/dx = W2 diag([W1 x + b1 > 0]) W1"),
+    ],
+    requires={
+        "autograd.jacobian",
+        "nn.linear",
+        "random.manual_seed",
+        "autograd.no_grad",
+        "tensor.inplace",
+    },
+    note="The course prints a (2, 3) Jacobian of zeros, which depends on its random weights; "
+    "lowering the first bias by 100 makes every hidden unit inactive and reproduces that output.",
+)
+def test_jacobian_network(engine, shift):
+    first, second, model = small_network(engine, shift)
+    x = [0.5, -1.0, 2.0]
+    w1, b1, w2 = (
+        np.asarray(engine.to_numpy(p), dtype=np.float64)
+        for p in (first.weight, first.bias, second.weight)
+    )
+    active = (w1 @ np.array(x) + b1 > 0).astype(np.float64)
+    jacobian = engine.jacobian(model, engine.tensor(x))
+    expect_close(jacobian, w2 @ np.diag(active) @ w1, what="jacobian of the network at x")

@@ -128,3 +128,88 @@ def test_loader_shuffle_covers(engine):
         [engine.to_numpy(b[0]) for b in engine.data_loader(dataset, batch_size=10, shuffle=True)]
     )
     expect_equal(sorted(seen.tolist()), list(range(100)), what="items seen in one epoch (sorted)")
+
+
+@spec(
+    id="data.subset_by_indices",
+    behaviour="subsets taken at positions 1-700, 701-850 and 851-1000 of a shuffled index vector "
+    "hold 700, 150 and 150 items, item k being the dataset's item at the k-th index",
+    sources=[Source(R_COURSE, "Train, validation and test splits")],
+    requires={"data.subset", "data.random_split"},
+    note="The R course uses dataset_subset and 1-based index ranges; the spec uses 0-based "
+    "indices and draws the shuffled index vector with NumPy's seeded generator.",
+)
+def test_subset_by_indices(engine):
+    features = np.arange(2000, dtype=np.float32).reshape(1000, 2)
+    dataset = engine.tensor_dataset(engine.tensor(features.tolist()))
+    order = np.random.default_rng(0).permutation(1000)
+    parts = [
+        engine.subset(dataset, order[a:b].tolist()) for a, b in ((0, 700), (700, 850), (850, 1000))
+    ]
+    expect_equal([len(part) for part in parts], [700, 150, 150], what="subset lengths")
+    for part, start in zip(parts, (0, 700, 850), strict=True):
+        expect_close(
+            part[5][0], features[order[start + 5]], what=f"item 5 of the subset from {start}"
+        )
+
+
+def loader_orders(engine, seed, epochs=2, n=100):
+    """The item order of each pass over a shuffling loader, after ``manual_seed(seed)``."""
+    engine.manual_seed(seed)
+    loader = engine.data_loader(
+        engine.tensor_dataset(engine.tensor(np.arange(n, dtype=np.float32).tolist())),
+        batch_size=10,
+        shuffle=True,
+    )
+    return [
+        np.concatenate([engine.to_numpy(batch[0]) for batch in loader]).astype(int).tolist()
+        for _ in range(epochs)
+    ]
+
+
+@spec(
+    id="data.loader_shuffle_seeded",
+    behaviour="after the same manual_seed a shuffling DataLoader visits the items in the same "
+    "order",
+    sources=[
+        Source(LINREG, "Stochastic gradient descent"),
+        maths("a seeded generator is deterministic"),
+    ],
+    requires={"data.loader", "data.random_split", "random.manual_seed"},
+)
+def test_loader_shuffle_seeded(engine):
+    expect_equal(loader_orders(engine, 21), loader_orders(engine, 21), what="orders for seed 21")
+
+
+# A uniformly random order of n items leaves at least k of them in place with probability at most
+# C(n, k) (n - k)! / n! = 1/k! (union bound over the k-sets that stay). With k = 15: 1/15! =
+# 7.6e-13 per comparison. Two comparisons (first epoch vs the original order, second epoch vs the
+# first, which is uniform when the epochs are independent): 1.6e-12. A loader that ignores
+# shuffle keeps all 100 in place; one that shuffles once and replays it matches in all 100.
+IN_PLACE_LIMIT = 15
+
+
+@spec(
+    id="data.loader_shuffle_random",
+    behaviour="a shuffling DataLoader draws a fresh random order every epoch: fewer than 15 of 100 "
+    "items keep their position, from the original order or from the previous epoch",
+    sources=[
+        Source(LINREG, "Stochastic gradient descent"),
+        *both_courses("Gradient descent"),
+        maths("P(k fixed points or more) <= 1/k! for a uniform permutation"),
+    ],
+    requires={"data.loader", "data.random_split", "random.manual_seed"},
+    false_failure_probability=1.6e-12,
+)
+def test_loader_shuffle_random(engine):
+    first, second = loader_orders(engine, 8)
+    for what, before, after in (
+        ("the original order", list(range(100)), first),
+        ("the first epoch", first, second),
+    ):
+        kept = sum(a == b for a, b in zip(before, after, strict=True))
+        expect_true(
+            kept < IN_PLACE_LIMIT,
+            what=f"fewer than {IN_PLACE_LIMIT} items in the same place as in {what}",
+            got=kept,
+        )

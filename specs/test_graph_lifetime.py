@@ -1,10 +1,13 @@
 """Graph lifetime: which tensors keep gradients, when the graph is freed, zeroing gradients."""
 
+import warnings
+
 from conformance import (
     expect_close,
     expect_grad,
     expect_no_grad,
     expect_raises,
+    expect_true,
     spec,
 )
 from specs.sources import BLOG, BOOK, LINREG, PY_COURSE, Source, both_courses, maths
@@ -65,6 +68,59 @@ def test_second_backward_raises(engine):
     h.backward()
     with expect_raises(what="the second h.backward() through the freed graph"):
         h.backward()
+
+
+@spec(
+    id="graph.second_backward_from_intermediate_raises",
+    behaviour="once h.backward() has freed the graph, backward from the intermediate z = 3x**2 "
+    "raises too",
+    sources=[Source(PY_COURSE, "Freeing the graph")],
+    requires={"autograd.backward", "autograd.graph_freed"},
+    note="Any tensor of the freed graph counts: z's own backward needs the x saved by x**2.",
+)
+def test_second_backward_from_intermediate_raises(engine):
+    x, _, z, h = chain(engine)
+    h.backward()
+    with expect_raises(what="z.backward() after h.backward() freed the shared graph"):
+        z.backward()
+
+
+def warnings_on_reading_grad(tensor) -> list[str]:
+    """The warnings emitted while ``tensor.grad`` is read."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tensor.grad  # noqa: B018 (the read itself is what is checked)
+    return [str(w.message) for w in caught]
+
+
+@spec(
+    id="graph.nonleaf_grad_warns",
+    behaviour="reading .grad of an intermediate that did not retain its gradient warns; reading a "
+    "leaf's or a retained intermediate's does not",
+    sources=[Source(BOOK, "4.3 Automatic differentiation with torch autograd")],
+    requires={
+        "autograd.backward",
+        "autograd.leaf_only_grad",
+        "autograd.retain_grad",
+        "autograd.nonleaf_grad_warning",
+    },
+    note="The book shows the warning text of libtorch; its wording is not part of the spec.",
+)
+def test_nonleaf_grad_warns(engine):
+    x, y, z, h = chain(engine)
+    z.retain_grad()
+    h.backward()
+    expect_true(len(warnings_on_reading_grad(y)) > 0, what="a warning on reading y.grad")
+    expect_true(
+        warnings_on_reading_grad(x) == [],
+        what="no warning on x.grad",
+        got=warnings_on_reading_grad(x),
+    )
+    expect_true(
+        warnings_on_reading_grad(z) == [],
+        what="no warning on z.grad after z.retain_grad()",
+        got=warnings_on_reading_grad(z),
+    )
 
 
 @spec(

@@ -112,3 +112,24 @@ def test_linear_init(engine):
         what=f"mean square weight within 10% of {bound**2 / 3:.6f}",
         got=variance,
     )
+
+
+@spec(
+    id="layers.linear_init_seeded",
+    behaviour="Linear layers created after the same manual_seed start with the same weights",
+    sources=[*NETWORK, maths("a seeded generator is deterministic")],
+    requires={"nn.linear", "random.manual_seed"},
+)
+def test_linear_init_seeded(engine):
+    first, second, _ = network(engine, seed=6)
+    again, _, _ = network(engine, seed=6)
+    expect_equal(
+        np.asarray(engine.to_numpy(again.weight)),
+        np.asarray(engine.to_numpy(first.weight)),
+        what="first layer weights for the same seed",
+    )
+    other, _, _ = network(engine, seed=7)
+    expect_true(
+        not np.array_equal(engine.to_numpy(other.weight), engine.to_numpy(first.weight)),
+        what="other weights for another seed",
+    )

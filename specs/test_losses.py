@@ -189,3 +189,56 @@ def test_bce_with_logits_grad(engine):
     engine.bce_with_logits(logits, engine.tensor(LABELS)).backward()
     expected = (1 / (1 + np.exp(-np.array(z))) - np.array(LABELS)) / 4
     expect_grad(logits, expected, what="logits.grad")
+
+
+def finite(engine, value) -> bool:
+    return bool(np.isfinite(np.asarray(engine.to_numpy(value))).all())
+
+
+@spec(
+    id="loss.softmax_first_overflows",
+    behaviour="for logits [1000, 0, -1000] taking -log of softmax computed by exp is not finite, "
+    "while cross-entropy from logits gives the exact 0",
+    sources=[Source(PY_COURSE, "Cross-entropy loss"), maths("exp(1000) overflows; CE = 0")],
+    requires={"loss.cross_entropy", "tensor.ops"},
+    note="exp(1000) exceeds the largest float64 as well, so the probability form breaks in any "
+    "IEEE format; the log-sum-exp form subtracts the largest logit first.",
+)
+def test_softmax_first_overflows(engine):
+    logits = engine.tensor([1000.0, 0.0, -1000.0])
+    exps = logits.exp()
+    by_probabilities = -(exps[0:1] / exps.sum()).log()
+    expect_true(
+        not finite(engine, by_probabilities),
+        what="-log(softmax(z)[0]) computed through exp to overflow",
+        got=engine.to_numpy(by_probabilities),
+    )
+    loss = engine.cross_entropy(
+        engine.tensor([[1000.0, 0.0, -1000.0]]), engine.tensor([0], dtype="int64")
+    )
+    expect_close(loss, 0.0, what="cross_entropy of the same logits")
+
+
+@spec(
+    id="loss.sigmoid_first_breaks",
+    behaviour="for logits +-200 sigmoid rounds to exactly 1 and 0, so BCE written on probabilities "
+    "is infinite, while BCE-with-logits gives the exact 200",
+    sources=[
+        Source(PY_COURSE, "Binary cross-entropy"),
+        maths("1 - sigmoid(200) = 1.4e-87 rounds to 0; BCE(z, y) = max(z,0) - zy + log(1+e^-|z|)"),
+    ],
+    requires={"loss.bce_with_logits", "nn.activations", "tensor.ops"},
+    note="PyTorch's own BCELoss clamps each log at -100, so on these probabilities it returns "
+    "100, finite but wrong; the documents recommend the logits form for this reason.",
+)
+def test_sigmoid_first_breaks(engine):
+    logits, labels = engine.tensor([200.0, -200.0]), engine.tensor([0.0, 1.0])
+    p = engine.sigmoid(logits)
+    expect_close(p, [1.0, 0.0], what="sigmoid([200, -200])")
+    by_probabilities = -(labels * p.log() + (1 - labels) * (1 - p).log()).mean()
+    expect_true(
+        not finite(engine, by_probabilities),
+        what="BCE on the rounded probabilities to be infinite",
+        got=engine.to_numpy(by_probabilities),
+    )
+    expect_close(engine.bce_with_logits(logits, labels), 200.0, what="bce_with_logits")

@@ -1,9 +1,10 @@
 """Optimisation: gradient descent by hand and with the SGD optimiser."""
 
 import numpy as np
+import pytest
 
 from conformance import expect_close, expect_equal, expect_grad, expect_true, spec
-from specs.sources import BLOG, LINREG, Source, both_courses, maths
+from specs.sources import BLOG, BOOK, LINREG, PY_COURSE, Source, both_courses, maths
 
 # Minimising (w - 1)**2 from w = 2 with lr = 0.1: w <- w - 0.2 (w - 1), so w_k - 1 = 0.8**k and
 # the loss before step k is 0.64**(k - 1). Printed in the courses as 1.8000, 1.6400, 1.5120,
@@ -213,3 +214,59 @@ def test_adam_weight_decay(engine):
     got = adam_trace(engine, scale, target, steps=3, lr=0.1, weight_decay=0.3)
     expected = adam_reference([1.0, 1.0], scale, target, steps=3, lr=0.1, weight_decay=0.3)
     expect_close(got, expected, what="Adam's w with weight_decay = 0.3")
+
+
+# On (w - 1)**2 one SGD step maps w - 1 to (1 - 2 lr)(w - 1): a contraction for 0 < lr < 1, an
+# oscillating divergence for lr > 1.
+@pytest.mark.parametrize("lr", [0.01, 0.1, 1.1], ids=["small-slow", "moderate", "large-overshoots"])
+@spec(
+    id="optim.learning_rate_size",
+    behaviour="each SGD step on (w - 1)**2 scales the distance to the minimum by 1 - 2 lr: a small "
+    "lr crawls, lr 1.1 overshoots and diverges",
+    sources=[
+        Source(PY_COURSE, "Gradient descent"),
+        Source(LINREG, "Gradient descent"),
+        maths("w_k - 1 = (1 - 2 lr)**k (w_0 - 1)"),
+    ],
+    requires={"optim.sgd", "autograd.backward"},
+)
+def test_learning_rate_size(engine, lr):
+    w = engine.tensor(2.0, requires_grad=True)
+    optimizer = engine.sgd([w], lr=lr)
+    distances = []
+    for _ in range(5):
+        optimizer.zero_grad()
+        ((w - 1) ** 2).backward()
+        optimizer.step()
+        distances.append(engine.to_numpy(w - 1).copy())
+    expected = [(1 - 2 * lr) ** k for k in range(1, 6)]
+    expect_close(distances, expected, what=f"w - 1 after each of five steps with lr {lr}")
+
+
+def book_f(x):
+    """The book's f(x1, x2) = 0.2 x1**2 + 0.2 x2**2 - 5 on a tensor or array of two values."""
+    return (0.2 * x**2).sum() - 5
+
+
+@spec(
+    id="optim.negative_gradient_descends",
+    behaviour="from (2, 2), a step of 0.5 against the gradient of the book's f lowers it from -3.4 "
+    "to -3.976; the same step along the gradient raises it to -2.696",
+    sources=[
+        Source(BOOK, "4.1 Why compute derivatives?"),
+        Source(LINREG, "Gradient descent"),
+        maths("grad f(2, 2) = (0.8, 0.8); f(1.6, 1.6) = -3.976; f(2.4, 2.4) = -2.696"),
+    ],
+    requires={"autograd.backward", "autograd.no_grad", "tensor.ops"},
+)
+def test_negative_gradient_descends(engine):
+    x = engine.tensor([2.0, 2.0], requires_grad=True)
+    value = book_f(x)
+    value.backward()
+    with engine.no_grad():
+        downhill, uphill = book_f(x - 0.5 * x.grad), book_f(x + 0.5 * x.grad)
+    expect_close(
+        [engine.to_numpy(t).copy() for t in (value, downhill, uphill)],
+        [-3.4, -3.976, -2.696],
+        what="f at (2, 2), one step against the gradient, one step along it",
+    )

@@ -133,3 +133,57 @@ def test_weight_decay_is_l2_penalty(engine):
     (((penalised - 1) ** 2).sum() + lam * (penalised**2).sum()).backward()
     plain.step()
     expect_close(decayed, engine.to_numpy(penalised), what="weight_decay step vs penalised step")
+
+
+def both_dropped(engine, across_passes: bool) -> float:
+    """The fraction of unit pairs dropped together by a p = 0.5 layer on ones(20000): pairs of
+    neighbouring units in one pass, or the same unit in two passes."""
+    engine.manual_seed(17)
+    layer = engine.dropout(0.5)
+    first = np.asarray(engine.to_numpy(layer(engine.ones(N_UNITS)))) == 0
+    if across_passes:
+        second = np.asarray(engine.to_numpy(layer(engine.ones(N_UNITS)))) == 0
+        return float(np.mean(first & second))
+    return float(np.mean(first[0::2] & first[1::2]))
+
+
+# Independent Bernoulli(0.5) drops hit both units of a pair with probability 0.25. Hoeffding over
+# the m independent pairs: P(|fraction - 0.25| >= 0.04) <= 2 exp(-2 m 0.04**2); m = 10000
+# neighbour pairs gives 2 exp(-32) = 2.5e-14, m = 20000 same-unit pairs 2 exp(-64). A mask shared
+# by neighbours, or reused by the next pass, drops pairs together half of the time.
+PAIR_BAND = 0.04
+
+
+@pytest.mark.parametrize("across_passes", [False, True], ids=["neighbours", "two-passes"])
+@spec(
+    id="regularisation.dropout_independent",
+    behaviour="dropout draws every unit independently and afresh at each forward pass: two units "
+    "are dropped together a fraction p**2 of the time",
+    sources=[Source(PY_COURSE, "Dropout"), maths("P(both dropped) = p**2; Hoeffding bound")],
+    requires={"nn.dropout", "random.manual_seed"},
+    false_failure_probability=2.5e-14,
+)
+def test_dropout_independent(engine, across_passes):
+    fraction = both_dropped(engine, across_passes)
+    expect_true(
+        abs(fraction - 0.25) < PAIR_BAND,
+        what=f"pairs dropped together within {PAIR_BAND} of p**2 = 0.25",
+        got=fraction,
+    )
+
+
+@spec(
+    id="regularisation.weight_decay_shrinks",
+    behaviour="with a loss whose gradient is zero, SGD's weight decay alone shrinks the weights by "
+    "a factor 1 - lr * weight_decay per step",
+    sources=[*both_courses("Weight decay"), maths("w <- w - lr (0 + wd w) = (1 - lr wd) w")],
+    requires={"optim.sgd", "optim.weight_decay", "autograd.backward", "tensor.ops"},
+)
+def test_weight_decay_shrinks(engine):
+    w = engine.tensor([1.5, -2.0], requires_grad=True)
+    optimizer = engine.sgd([w], lr=0.1, weight_decay=0.5)
+    for _ in range(3):
+        optimizer.zero_grad()
+        (w * 0).sum().backward()
+        optimizer.step()
+    expect_close(w, np.array([1.5, -2.0]) * 0.95**3, what="w after three steps of pure decay")

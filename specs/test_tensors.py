@@ -1,6 +1,7 @@
 """Tensors: NumPy round trips, element-wise and matrix arithmetic, in-place methods."""
 
 import numpy as np
+import pytest
 
 from conformance import (
     expect_close,
@@ -11,7 +12,7 @@ from conformance import (
     expect_true,
     spec,
 )
-from specs.sources import LINREG, PY_COURSE, Source, maths
+from specs.sources import BLOG, LINREG, PY_COURSE, R_COURSE, Source, maths
 
 TENSORS = Source(PY_COURSE, "Tensors")
 
@@ -159,3 +160,119 @@ def test_inplace_on_result_tracked(engine):
     expect_close(y, [3.0, -1.0], what="x * 2 after add_(1)")
     y.sum().backward()
     expect_grad(x, [2.0, 2.0], what="x.grad")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+@spec(
+    id="tensors.numpy_roundtrip_dtypes",
+    behaviour="float32 and int64 NumPy arrays round-trip through tensors keeping dtype and values",
+    sources=[TENSORS],
+    requires={"tensor.numpy"},
+)
+def test_numpy_roundtrip_dtypes(engine, dtype):
+    array = np.array([[1, -2, 3], [40, 5, -6]], dtype=dtype)
+    t = engine.from_numpy(array)
+    expect_dtype(t, dtype, what=f"from_numpy({dtype} array)")
+    back = np.asarray(engine.to_numpy(t))
+    expect_dtype(back, dtype, what="to_numpy(from_numpy(array))")
+    expect_equal(back, array, what="values after the round trip")
+
+
+@pytest.mark.parametrize(
+    ("method", "argument", "expected"),
+    [
+        ("add_", 1.0, [2.5, -1.0]),
+        ("sub_", 0.5, [1.0, -2.5]),
+        ("mul_", 2.0, [3.0, -4.0]),
+        ("zero_", None, [0.0, 0.0]),
+    ],
+)
+@spec(
+    id="tensors.inplace_methods",
+    behaviour="add_, sub_, mul_ and zero_ change the tensor itself and return it",
+    sources=[
+        TENSORS,
+        Source(BLOG, "The network with autograd"),
+        Source(LINREG, "Gradient descent"),
+    ],
+    requires={"tensor.inplace"},
+)
+def test_inplace_methods(engine, method, argument, expected):
+    x = engine.tensor([1.5, -2.0])
+    arguments = () if argument is None else (argument,)
+    returned = getattr(x, method)(*arguments)
+    expect_close(x, expected, what=f"x after x.{method}{arguments}")
+    expect_true(returned is x, what=f"{method} to return the tensor itself", got=type(returned))
+
+
+@pytest.mark.parametrize("shape", [(), (1,)], ids=["0-d", "one-element"])
+@spec(
+    id="tensors.item",
+    behaviour="item() of a one-element float tensor gives its value as a Python float",
+    sources=[
+        Source(LINREG, "Gradient descent"),
+        Source(BLOG, "The network with autograd"),
+    ],
+    requires={"tensor.ops"},
+    note="R torch's scalars have shape (1); PyTorch's are 0-d. Both must support item().",
+)
+def test_item(engine, shape):
+    loss = (engine.tensor(np.full(shape, 2.5).tolist()) ** 2).mean()
+    value = loss.item()
+    expect_true(isinstance(value, float), what="a Python float from item()", got=type(value))
+    expect_equal(value, 6.25, what="loss.item()")
+
+
+def randn_sample(engine, seed, n=100_000):
+    engine.manual_seed(seed)
+    return np.asarray(engine.to_numpy(engine.randn(n)), dtype=np.float64)
+
+
+@spec(
+    id="tensors.randn_seeded",
+    behaviour="randn after the same manual_seed gives the same draws; another seed other draws",
+    sources=[
+        Source(PY_COURSE, "Train, validation and test splits"),
+        Source(BLOG, "The network with autograd"),
+        maths("a seeded generator is deterministic"),
+    ],
+    requires={"random.manual_seed"},
+)
+def test_randn_seeded(engine):
+    first = randn_sample(engine, 3, n=1000)
+    expect_equal(randn_sample(engine, 3, n=1000), first, what="draws for the same seed")
+    expect_true(
+        not np.array_equal(randn_sample(engine, 4, n=1000), first),
+        what="different draws for another seed",
+    )
+
+
+# n = 100000 standard normal draws. Their mean is N(0, 1/n): P(|mean| >= 0.025) <= 2 exp(-n
+# 0.025**2 / 2) = 2 exp(-31.25) = 5.4e-14. Their sum of squares S is chi-square(n); Laurent and
+# Massart (2000): P(S/n - 1 >= 2 sqrt(x/n) + 2x/n) <= e^-x and P(1 - S/n >= 2 sqrt(x/n)) <= e^-x;
+# x = 30 gives a band of 0.036 with probability 2 e^-30 = 1.9e-13. Total: 2.4e-13. Uniform draws
+# (mean 0.5 or mean square 1/3) and normals of the wrong scale fall far outside.
+MEAN_BAND, SQUARE_BAND = 0.025, 0.036
+
+
+@spec(
+    id="tensors.randn_standard_normal",
+    behaviour="randn draws standard normal values: over 100000 draws the mean is within 0.025 of "
+    "0 and the mean square within 0.036 of 1",
+    sources=[
+        Source(PY_COURSE, "Train, validation and test splits"),
+        Source(R_COURSE, "Train, validation and test splits"),
+        Source(BLOG, "The network with autograd"),
+        maths("Gaussian tail of the mean; chi-square tail of the sum of squares"),
+    ],
+    requires={"random.manual_seed"},
+    false_failure_probability=2.4e-13,
+)
+def test_randn_standard_normal(engine):
+    draws = randn_sample(engine, 30)
+    expect_true(abs(draws.mean()) < MEAN_BAND, what=f"|mean| below {MEAN_BAND}", got=draws.mean())
+    expect_true(
+        abs((draws**2).mean() - 1) < SQUARE_BAND,
+        what=f"mean square within {SQUARE_BAND} of 1",
+        got=(draws**2).mean(),
+    )
