@@ -26,10 +26,11 @@ Dataset = Any  # object with len() and integer indexing returning a tuple of ten
 
 # The tensor protocol: members every engine tensor has, by capability.
 TENSOR_PROTOCOL: dict[str, str] = {
-    "tensor.core": "shape (tuple-like), item(); operators + - * / ** and unary -, with tensors "
-    "and Python numbers on either side",
-    "tensor.ops": "sum(), mean(), pow(n), exp(), log(), abs(), sqrt(), reshape(*shape), "
-    "indexing with integers and slices",
+    "tensor.core": "shape (tuple-like), item() (a Python float for a one-element float tensor); "
+    "operators + - * / ** and unary -, with tensors and Python numbers on either side, "
+    "broadcasting as in NumPy",
+    "tensor.ops": "sum(), mean(), add(x), pow(n), square(), exp(), log(), abs(), sqrt(), "
+    "reshape(*shape), indexing with integers and slices",
     "tensor.matmul": "a @ b, a.mm(b), a.t()",
     "tensor.inplace": "abs_(), add_(x), sub_(x), mul_(x), zero_() modify the tensor and return it",
     "autograd.backward": "requires_grad, is_leaf, grad (None until a backward pass reaches it), "

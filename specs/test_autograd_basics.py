@@ -336,7 +336,9 @@ X_3x4 = np.arange(12.0).reshape(3, 4) / 4
 )
 def test_broadcast_grad(engine, shape, expected):
     b = engine.tensor(np.full(shape, 0.5).tolist(), requires_grad=True)
-    (engine.tensor(X_3x4.tolist()) * b).sum().backward()
+    product = engine.tensor(X_3x4.tolist()) * b
+    expect_close(product, X_3x4 * 0.5, what="x * b, broadcast as in NumPy")
+    product.sum().backward()
     expect_shape(b.grad, shape, what="b.grad")
     expect_grad(b, expected, what="b.grad")
 

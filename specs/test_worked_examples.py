@@ -163,6 +163,8 @@ def test_book_grad_fn_names(engine):
     "at the minimum (0, 0)",
     sources=[Source(BOOK, "4.1 Why compute derivatives?"), maths("df/dx_i = 0.4 x_i")],
     requires={"autograd.backward", "tensor.ops"},
+    note="The book writes the gradient as the sum 0.4 x1 + 0.4 x2; what autograd stores, and "
+    "what the spec checks, is the vector of the two partial derivatives.",
 )
 def test_book_descent_direction(engine, point):
     x = engine.tensor(list(point), requires_grad=True)
