@@ -1,52 +1,81 @@
 """The array namespace: NumPy on the CPU, CuPy on a CUDA device when it is installed.
 
-All array math in the engine goes through the namespace of the arrays involved, so the same code
-runs on either device.
+All array math in the engine goes through the namespace of the arrays involved (``namespace``),
+or of the device a new tensor is made on (``for_device``), so the same engine code runs on
+either device. CuPy is imported on first use of ``"cuda"``, never when the engine is imported.
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy
 
-try:  # CuPy is optional: without it (or without a GPU) "cuda" is simply not a device.
-    import cupy
-except Exception:  # ImportError, or a CUDA runtime error raised while importing
-    cupy = None
+#: The dtype of new floating-point tensors, as PyTorch's default dtype.
+DEFAULT_FLOAT = numpy.dtype("float32")
+DEFAULT_INT = numpy.dtype("int64")
 
-ARRAY_TYPES = (numpy.ndarray,) if cupy is None else (numpy.ndarray, cupy.ndarray)
-DTYPES = {"float32": numpy.float32, "float64": numpy.float64, "int64": numpy.int64}
+
+@functools.cache
+def _cupy():
+    """The cupy module, or the reason it cannot be used, as a (module, problem) pair."""
+    try:
+        import cupy
+    except Exception as error:  # ImportError, or a CUDA runtime error raised while importing
+        return None, f"CuPy is not installed ({error}); pip install cupy-cuda12x on a GPU machine"
+    try:
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            return None, "CuPy found no CUDA device"
+    except Exception as error:  # no driver, no device
+        return None, f"CuPy cannot reach a CUDA device ({error})"
+    return cupy, None
 
 
 def cuda_problem() -> str | None:
     """Why CUDA cannot be used here, or None when it can."""
-    if cupy is None:
-        return "CuPy is not installed (pip install cupy-cuda12x on a machine with a GPU)"
-    try:
-        if cupy.cuda.runtime.getDeviceCount() < 1:
-            return "CuPy found no CUDA device"
-    except Exception as error:  # no driver, no device
-        return f"CuPy cannot reach a CUDA device ({error})"
-    return None
+    return _cupy()[1]
 
 
 def namespace(array):
     """numpy or cupy, whichever owns ``array``."""
-    if cupy is not None and isinstance(array, cupy.ndarray):
-        return cupy
-    return numpy
+    if array.__class__ is numpy.ndarray or _cupy.cache_info().currsize == 0:
+        return numpy  # the common case first; no cupy array can exist before cupy is loaded
+    cupy = _cupy()[0]
+    return cupy if cupy is not None and isinstance(array, cupy.ndarray) else numpy
 
 
 def for_device(device: str):
+    """The namespace that makes arrays on ``device`` ("cpu", "cuda" or "cuda:N")."""
+    device = str(device)
     if device == "cpu":
         return numpy
-    if device.startswith("cuda") and cuda_problem() is None:
-        return cupy
-    raise RuntimeError(f"device {device!r} is not available: {cuda_problem() or 'unknown device'}")
+    if device.startswith("cuda"):
+        cupy, problem = _cupy()
+        if cupy is not None:
+            return cupy
+        raise RuntimeError(f"device {device!r} is not available: {problem}")
+    raise RuntimeError(f"unknown device {device!r}: use 'cpu' or 'cuda'")
 
 
 def device_of(array) -> str:
-    return "cuda" if namespace(array) is not numpy else "cpu"
+    return "cpu" if namespace(array) is numpy else "cuda"
+
+
+def quiet():
+    """IEEE results (inf, nan) without NumPy's warnings, as PyTorch gives them."""
+    return numpy.errstate(all="ignore")
 
 
 def to_host(array) -> numpy.ndarray:
-    return array.get() if namespace(array) is not numpy else numpy.asarray(array)
+    """A NumPy array with the values of ``array`` (the array itself when already on the host)."""
+    return numpy.asarray(array) if namespace(array) is numpy else array.get()
+
+
+def is_array(value) -> bool:
+    """Whether ``value`` is a NumPy or CuPy array (NumPy scalars and lists are not)."""
+    return value.__class__ is numpy.ndarray or namespace(value) is not numpy
+
+
+def dtype(name) -> numpy.dtype:
+    """A dtype from a name ("float32", "float64", "int64", "bool") or a NumPy dtype."""
+    return numpy.dtype(name)

@@ -3,7 +3,8 @@
 Documented behaviours implemented here:
 
 * a tensor created with ``requires_grad=True`` is a *leaf*; results of operations on it require
-  grad too and remember how they were made in ``grad_fn``;
+  grad too and remember how they were made in ``grad_fn``, a node whose ``next_functions`` lead
+  to the nodes of the inputs (``AccumulateGrad`` for a leaf, None for a constant);
 * ``backward()`` starts from a scalar (or takes an explicit output gradient), walks the graph in
   reverse and applies the chain rule; gradients land in ``.grad`` of leaves only, unless a
   non-leaf asked for it with ``retain_grad()``;
@@ -11,28 +12,50 @@ Documented behaviours implemented here:
 * the graph's saved values are freed after backward unless ``retain_graph=True``; a second pass
   through a node that needed them raises;
 * nothing is recorded under ``no_grad()``;
-* in-place methods (trailing underscore) bump a version counter, refuse to modify a leaf that
-  requires grad, and a backward that needs a value modified since it was saved raises.
+* in-place methods (trailing underscore) bump a version counter shared with every view of the
+  same memory, refuse to modify a leaf that requires grad (or a view of one), and a backward
+  that needs a value modified since it was saved raises.
+
+Operations themselves (each forward with its gradient) live in ``ops``.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
+import warnings
 
 from reference_impl import backend
 
 _grad_enabled = True
 
 
-@contextlib.contextmanager
-def no_grad():
-    """Operations inside the block are not recorded in any graph."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
+class no_grad:
+    """Operations inside ``with no_grad():`` (or in a function decorated with it) are not
+    recorded: their results do not require grad."""
+
+    enabled = False
+
+    def __enter__(self):
+        global _grad_enabled
+        self.previous, _grad_enabled = _grad_enabled, self.enabled
+
+    def __exit__(self, *exc_info):
+        global _grad_enabled
+        _grad_enabled = self.previous
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return function(*args, **kwargs)
+
+        return wrapper
+
+
+class enable_grad(no_grad):
+    """Turn recording back on inside a ``no_grad`` block."""
+
+    enabled = True
 
 
 def is_grad_enabled() -> bool:
@@ -41,18 +64,38 @@ def is_grad_enabled() -> bool:
 
 class Node:
     """A ``grad_fn``: the recipe that turns the gradient of an op's output into gradients of its
-    inputs. ``next_functions`` are the nodes of the inputs, as in PyTorch."""
+    inputs. ``next_functions`` holds one ``(node, 0)`` pair per input, as in PyTorch: the
+    input's own ``grad_fn``, its ``AccumulateGrad`` if it is a leaf, or None for a constant."""
 
-    __slots__ = ("_name", "backward", "next_functions", "shapes", "saved", "versions", "retained")
+    __slots__ = (
+        "_name",
+        "backward",
+        "next_functions",
+        "shapes",
+        "dtypes",
+        "saved",
+        "versions",
+        "retained",
+    )
 
     def __init__(self, name, backward, inputs, saved=()):
         self._name = name
-        self.backward = backward
-        self.next_functions = tuple((t._node(), 0) for t in inputs)
-        self.shapes = tuple(t.data.shape for t in inputs)
-        self.saved = saved
-        self.versions = tuple(t._version for t in saved)
-        self.retained = None  # the tensor that asked for retain_grad()
+        self.backward = backward  # gradient of the output -> tuple of gradients of the inputs
+        edges, shapes, dtypes = [], [], []
+        for t in inputs:
+            if isinstance(t, Tensor):
+                edges.append((t._node(), 0))
+                shapes.append(t.data.shape)
+                dtypes.append(t.data.dtype)
+            else:  # a Python number: no gradient flows to it
+                edges.append((None, 0))
+                shapes.append(())
+                dtypes.append(None)
+        self.next_functions = tuple(edges)
+        self.shapes, self.dtypes = tuple(shapes), tuple(dtypes)
+        self.saved = saved  # what the gradient reads: tensors (version-checked) or numbers
+        self.versions = versions_of(saved)
+        self.retained = None  # the non-leaf tensor that asked for retain_grad()
 
     def name(self) -> str:
         return self._name
@@ -61,6 +104,8 @@ class Node:
         return f"<{self._name}>"
 
     def apply(self, grad):
+        """The gradients of the inputs, after checking that the saved values are still there
+        (not freed by an earlier backward) and unchanged (not modified in place)."""
         if self.backward is None:
             raise RuntimeError(
                 f"{self._name}: trying to backward through the graph a second time; its saved "
@@ -68,17 +113,24 @@ class Node:
                 "backward() call if you need to run backward twice."
             )
         for tensor, version in zip(self.saved, self.versions, strict=True):
-            if tensor._version != version:
+            if version is not None and tensor._counter[0] != version:
                 raise RuntimeError(
-                    f"{self._name}: a tensor needed for the gradient was modified by an in-place "
-                    f"operation (version {tensor._version}, saved at version {version})"
+                    f"{self._name}: one of the tensors needed for its gradient, of shape "
+                    f"{tensor.shape}, was modified by an in-place operation: it is at version "
+                    f"{tensor._counter[0]}, it was saved at version {version}"
                 )
         return self.backward(grad)
 
     def free(self):
-        if self.saved:  # nodes that saved nothing can run again, as in PyTorch
+        """Drop the saved values. Nodes that saved nothing can run again, as in PyTorch."""
+        if self.saved:
             self.backward = None
             self.saved = ()
+
+
+def versions_of(saved):
+    """The version of each saved tensor (None for a saved number, which cannot change)."""
+    return tuple(t._counter[0] if isinstance(t, Tensor) else None for t in saved)
 
 
 class AccumulateGrad:
@@ -86,6 +138,7 @@ class AccumulateGrad:
 
     __slots__ = ("variable",)
     next_functions = ()
+    retained = None
 
     def __init__(self, variable):
         self.variable = variable
@@ -98,7 +151,8 @@ class AccumulateGrad:
 
 
 def unbroadcast(grad, shape):
-    """Sum ``grad`` back to ``shape``: undo NumPy broadcasting for the gradient of an input."""
+    """Sum ``grad`` back to ``shape``: undo broadcasting for the gradient of an input. The one
+    place where broadcasting is handled for every op."""
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
@@ -109,19 +163,34 @@ def unbroadcast(grad, shape):
 
 
 class Tensor:
-    """An n-dimensional array that can record the operations applied to it."""
+    """An n-dimensional array that can record the operations applied to it.
 
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_accumulator", "_version")
-    __array_priority__ = 1000  # NumPy scalars on the left defer to our operators
+    ``_counter`` is the version counter, a one-element list shared by all tensors viewing the
+    same memory; ``_base`` and ``_view_fn`` say which tensor a view looks into and how.
+    """
+
+    __slots__ = (
+        "data",
+        "requires_grad",
+        "_grad",
+        "grad_fn",
+        "_accumulator",
+        "_counter",
+        "_base",
+        "_view_fn",
+    )
+    __array_ufunc__ = None  # NumPy operands defer to our reflected operators (2.0 * x)
 
     def __init__(self, data, requires_grad=False, grad_fn=None):
-        # NumPy turns 0-d results into scalars; a tensor always holds an array (writable).
-        self.data = data if isinstance(data, backend.ARRAY_TYPES) else backend.numpy.asarray(data)
+        # NumPy turns 0-d results into scalars; a tensor always holds an array
+        self.data = data if backend.is_array(data) else backend.numpy.asarray(data)
         self.requires_grad = requires_grad
-        self.grad = None
+        self._grad = None
         self.grad_fn = grad_fn
         self._accumulator = None
-        self._version = 0
+        self._counter = [0]
+        self._base = None
+        self._view_fn = None
 
     # -- graph bookkeeping --------------------------------------------------------------------
     @property
@@ -139,39 +208,101 @@ class Tensor:
         return self._accumulator
 
     def requires_grad_(self, requires_grad=True):
-        if not self.is_leaf:
-            raise RuntimeError("requires_grad_() can only change leaf tensors")
+        """Turn tracking on (or off) for a leaf created without it; returns the tensor."""
+        if self.grad_fn is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError(
+                "requires_grad can only be switched off on leaf tensors; use detach() to get a "
+                "tensor outside the graph"
+            )
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise RuntimeError("only floating-point tensors can require gradients")
         self.requires_grad = requires_grad
         return self
 
     def retain_grad(self):
-        """Keep this non-leaf tensor's gradient in ``.grad`` during backward."""
+        """Keep this non-leaf tensor's gradient in ``.grad`` during backward (leaves always
+        keep theirs)."""
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on a tensor that does not require grad")
         if self.grad_fn is not None:
             self.grad_fn.retained = self
 
+    @property
+    def grad(self):
+        """The accumulated gradient: filled on leaves (and on non-leaves that called
+        ``retain_grad()``) by backward; reading it on any other non-leaf warns, as PyTorch does,
+        since it stays None."""
+        if self.grad_fn is not None and self.grad_fn.retained is not self:
+            warnings.warn(
+                "the .grad of a non-leaf tensor is being read; backward does not fill it. Call "
+                ".retain_grad() on the tensor before backward to keep its gradient, or read the "
+                ".grad of the leaf tensor instead.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
+
+    @property
+    def retains_grad(self) -> bool:
+        return self.grad_fn is not None and self.grad_fn.retained is self
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has seen."""
+        return self._counter[0]
+
+    @_version.setter
+    def _version(self, value):
+        self._counter[0] = value
+
     def detach(self):
-        return Tensor(self.data)
+        """A tensor outside the graph sharing this one's memory and version counter, so in-place
+        changes through either are seen by both (and by the version checks)."""
+        out = Tensor(self.data)
+        out._counter = self._counter
+        return out
+
+    def _as_view_of(self, source, view_fn):
+        """Make this tensor a view of ``source``: ``view_fn(source.data)`` is this tensor's data.
+        Views share memory and the version counter; ``_base`` is the tensor owning the memory."""
+        if source._base is None:
+            self._base, self._view_fn = source, view_fn
+        else:
+            outer = source._view_fn
+            self._base, self._view_fn = source._base, lambda array: view_fn(outer(array))
+        self._counter = source._counter
+        return self
 
     # -- backward -----------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=False):
-        """Reverse-mode differentiation of this tensor with respect to every leaf it uses."""
+        """Reverse-mode differentiation of this tensor with respect to every leaf it uses.
+        Without ``gradient`` the tensor must hold a single element."""
         if not self.requires_grad:
             raise RuntimeError("element 0 of tensors does not require grad and has no grad_fn")
+        xp = backend.namespace(self.data)
         if gradient is None:
             if self.data.size != 1:
                 raise RuntimeError(
-                    f"grad can be implicitly created only for scalar outputs; this tensor has "
-                    f"shape {tuple(self.data.shape)}: pass backward(gradient=...) explicitly"
+                    "grad can be implicitly created only for scalar outputs; this tensor has "
+                    f"shape {self.shape}: pass backward(gradient=...) with that shape"
                 )
-            seed = backend.namespace(self.data).ones_like(self.data)
+            seed = xp.ones_like(self.data)
         else:
-            seed = gradient.data if isinstance(gradient, Tensor) else gradient
-            seed = backend.namespace(self.data).asarray(seed, dtype=self.data.dtype)
+            seed = gradient.data if isinstance(gradient, Tensor) else xp.asarray(gradient)
             if seed.shape != self.data.shape:
-                raise RuntimeError(f"gradient shape {seed.shape} != output shape {self.shape}")
-        run_backward(self._node(), seed, retain_graph)
+                raise RuntimeError(
+                    f"mismatch in shape: the gradient has shape {tuple(seed.shape)} and the "
+                    f"output has shape {self.shape}"
+                )
+            seed = seed.astype(self.data.dtype, copy=False)
+        with backend.quiet():  # inf and nan gradients arrive as in PyTorch, unannounced
+            run_backward(self._node(), seed, retain_graph)
 
     # -- conversions and information ---------------------------------------------------------
     @property
@@ -186,6 +317,9 @@ class Tensor:
     def ndim(self) -> int:
         return self.data.ndim
 
+    def dim(self) -> int:
+        return self.data.ndim
+
     @property
     def device(self) -> str:
         return backend.device_of(self.data)
@@ -197,12 +331,30 @@ class Tensor:
         return int(self.data.size)
 
     def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
         return len(self.data)
 
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
     def item(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"a tensor with {self.data.size} elements cannot be one number")
         return self.data.item()
 
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        return bool(self.item())
+
     def numpy(self):
+        """The values as a NumPy array sharing memory (refused while the tensor requires grad,
+        as the array would escape the graph unnoticed)."""
         if self.requires_grad:
             raise RuntimeError("can't call numpy() on a tensor that requires grad: use detach()")
         return backend.to_host(self.data)
@@ -211,70 +363,140 @@ class Tensor:
         return backend.to_host(self.data).tolist()
 
     def __repr__(self) -> str:
-        extra = f", grad_fn=<{self.grad_fn.name()}>" if self.grad_fn else ""
-        extra += ", requires_grad=True" if self.requires_grad and self.is_leaf else ""
-        return f"tensor({backend.to_host(self.data)!r}{extra})"
+        values = backend.numpy.array2string(
+            backend.to_host(self.data), separator=", ", precision=4, floatmode="maxprec_equal"
+        )
+        extra = "" if self.data.dtype in ("float32", "int64", "bool") else f", dtype={self.dtype}"
+        if self.grad_fn is not None:
+            extra += f", grad_fn=<{self.grad_fn.name()}>"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({values}{extra})"
 
     # -- in-place updates ---------------------------------------------------------------------
     def _adopt(self, result):
-        """Make ``result`` (an op applied to this tensor) this tensor's new value and history:
-        the shared step of every in-place method, whose names end in ``_``."""
-        if self.requires_grad and self.is_leaf and _grad_enabled:
-            raise RuntimeError(
-                "a leaf tensor that requires grad is being used in an in-place operation; "
-                "wrap the update in no_grad()"
-            )
+        """Make ``result`` (an op applied to this tensor's value) this tensor's new value and
+        history: the shared step of every in-place method, whose names end in ``_``."""
+        if _grad_enabled:
+            if self.requires_grad and self.grad_fn is None:
+                raise RuntimeError(
+                    "a leaf tensor that requires grad is being used in an in-place operation; "
+                    "wrap the update in no_grad()"
+                )
+            base = self._base
+            if base is not None and base.requires_grad and base.grad_fn is None:
+                raise RuntimeError(
+                    "a view of a leaf tensor that requires grad is being used in an in-place "
+                    "operation; wrap the update in no_grad()"
+                )
         self.data[...] = result.data
-        self._version += 1
-        if result.grad_fn is not None:
-            self.grad_fn, self.requires_grad = result.grad_fn, True
+        self._counter[0] += 1
+        node = result.grad_fn
+        if node is not None:
+            # the op's output is this tensor now: a later in-place change must be caught
+            node.saved = tuple(self if t is result else t for t in node.saved)
+            node.versions = versions_of(node.saved)
+            if self._base is None:
+                if self.grad_fn is not None and self.grad_fn.retained is self:
+                    node.retained = self
+                self.grad_fn, self.requires_grad = node, True
+            else:
+                self._rebase_view(node)
         return self
+
+    def _snapshot(self):
+        """A copy of the current value with the same history: what an in-place op computes
+        from, so that its gradient sees the value from before the change."""
+        copy = Tensor(self.data.copy(), self.requires_grad, self.grad_fn)
+        copy._accumulator = self._accumulator
+        return copy
+
+    def _rebase_view(self, node):
+        """After an in-place op ``node`` wrote through this view, the base's history becomes
+        PyTorch's ``CopySlices`` node and this view's history a view of that."""
+        base, view_fn = self._base, self._view_fn
+        base.grad_fn, base.requires_grad = copy_slices(base, view_fn, node), True
+        shape, xp = base.data.shape, backend.namespace(base.data)
+
+        def backward(g):
+            full = xp.zeros(shape, dtype=g.dtype)
+            view_fn(full)[...] = g
+            return (full,)
+
+        self.grad_fn, self.requires_grad = Node("AsStridedBackward0", backward, (base,)), True
+
+
+def copy_slices(base, view_fn, node):
+    """The node of ``base`` after the in-place op ``node`` changed the part ``view_fn(base)``:
+    the gradient of the untouched part goes to the base's previous history, that of the
+    changed part through ``node`` (whose first input was the view's old value)."""
+
+    def backward(g):
+        grad_base = g.copy()
+        part = view_fn(grad_base)
+        grads = node.backward(part.copy())
+        part[...] = 0 if grads[0] is None else unbroadcast(grads[0], part.shape)
+        return (grad_base, *grads[1:])
+
+    copy = Node("CopySlices", backward, ())
+    copy.next_functions = ((base._node(), 0), *node.next_functions[1:])
+    copy.shapes = (base.data.shape, *node.shapes[1:])
+    copy.dtypes = (base.data.dtype, *node.dtypes[1:])
+    copy.saved, copy.versions = node.saved, node.versions
+    return copy
 
 
 def run_backward(root, seed, retain_graph=False):
-    """Propagate ``seed`` from node ``root`` to the leaves, in reverse topological order."""
+    """Propagate ``seed`` from node ``root`` to the leaves. A node runs once all the nodes that
+    feed it a gradient have run (Kahn's algorithm: iterative, so deep graphs never reach
+    Python's recursion limit)."""
     if root is None:
         return
-    order, seen, stack = [], {id(root)}, [(root, False)]
-    while stack:  # iterative depth-first search: deep graphs don't hit the recursion limit
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        stack.append((node, True))
-        for child, _ in node.next_functions:
-            if child is not None and id(child) not in seen:
-                seen.add(id(child))
-                stack.append((child, False))
-    grads = {id(root): seed}
-    for node in reversed(order):
-        grad = grads.pop(id(node), None)
-        if grad is None:
-            continue
-        if isinstance(node, AccumulateGrad):
-            accumulate(node.variable, grad)
-            continue
-        if node.retained is not None:
-            accumulate(node.retained, grad)
-        input_grads = node.apply(grad)
-        for (child, _), shape, child_grad in zip(
-            node.next_functions, node.shapes, input_grads, strict=True
-        ):
-            if child is None or child_grad is None:
+    waiting, stack = {root: 0}, [root]  # node -> number of consumers that have not run yet
+    while stack:
+        for child, _ in stack.pop().next_functions:
+            if child is None:
                 continue
-            child_grad = unbroadcast(child_grad, shape)
-            key = id(child)
-            grads[key] = child_grad if key not in grads else grads[key] + child_grad
-        if not retain_graph:
-            node.free()
+            if child in waiting:
+                waiting[child] += 1
+            else:
+                waiting[child] = 1
+                stack.append(child)
+    grads, ready = {root: seed}, [root]
+    while ready:
+        node = ready.pop()
+        grad = grads.pop(node, None)
+        if node.__class__ is AccumulateGrad:
+            if grad is not None:
+                accumulate(node.variable, grad)
+            continue
+        input_grads = ()
+        if grad is not None:
+            if node.retained is not None:
+                accumulate(node.retained, grad)
+            input_grads = node.apply(grad)
+            if not retain_graph:
+                node.free()
+        for i, (child, _) in enumerate(node.next_functions):
+            if child is None:
+                continue
+            child_grad = input_grads[i] if input_grads else None
+            if child_grad is not None:
+                child_grad = unbroadcast(child_grad, node.shapes[i])
+                if child_grad.dtype != node.dtypes[i]:
+                    child_grad = child_grad.astype(node.dtypes[i])
+                grads[child] = grads[child] + child_grad if child in grads else child_grad
+            waiting[child] -= 1
+            if waiting[child] == 0:
+                ready.append(child)
 
 
 def accumulate(tensor, grad):
     """Gradients add up across backward calls (in place, as PyTorch does) until zeroed."""
-    if tensor.grad is None:
-        tensor.grad = Tensor(grad.copy())
+    if tensor._grad is None:
+        tensor._grad = Tensor(grad.copy())  # a copy: the same array may reach several tensors
     else:
-        tensor.grad.data += grad
+        tensor._grad.data += grad
 
 
 def as_tensor(value, like):
@@ -282,12 +504,3 @@ def as_tensor(value, like):
     if isinstance(value, Tensor):
         return value
     return Tensor(backend.namespace(like.data).asarray(value, dtype=like.data.dtype))
-
-
-def tensor(data, dtype=None, requires_grad=False, device="cpu"):
-    """A new leaf tensor; floats default to float32 and integers to int64."""
-    xp = backend.for_device(device)
-    array = backend.to_host(data.data if isinstance(data, Tensor) else data)
-    if dtype is None:
-        dtype = "int64" if array.dtype.kind in "iub" else "float32"
-    return Tensor(xp.asarray(array, dtype=backend.DTYPES[dtype]), requires_grad=requires_grad)

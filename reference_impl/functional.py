@@ -1,12 +1,14 @@
-"""Activations and losses, composed from the differentiable ops (so they need no gradient code).
+"""Activations, layers' functional forms and losses, under ``torch.nn.functional``'s names.
 
-The cross-entropy and logits forms are written in their numerically stable shapes: log-softmax
-via log-sum-exp, and BCE-with-logits as max(z, 0) - z*y + log(1 + exp(-|z|)).
+Losses are computed as PyTorch computes them: cross-entropy is log-softmax then the negative
+log-likelihood of the target class (NllLossBackward0), so no probability is ever formed; BCE
+clips its logs at -100; BCE-with-logits uses max(z, 0) - z*y + log(1 + exp(-|z|)), finite for
+any z. Each fused loss has its gradient written beside it.
 """
 
 from __future__ import annotations
 
-from reference_impl import backend, ops, random
+from reference_impl import backend, ops, random, views
 from reference_impl.core import Tensor, as_tensor
 
 
@@ -22,34 +24,26 @@ def sigmoid(x):
     return ops.sigmoid(x)
 
 
-def mse_loss(prediction, target):
-    """Mean of (prediction - target)**2."""
-    return ops.mean((prediction - target) ** 2)
+def softmax(x, dim):
+    return ops.softmax(x, dim)
 
 
-def cross_entropy(logits, target):
-    """Mean over the batch of -z_c + log(sum_j exp(z_j)) = -log softmax(z)_c."""
-    if logits.ndim == 1:
-        logits, target = logits.reshape(1, -1), target.reshape(1)
-    rows = backend.namespace(logits.data).arange(logits.shape[0])
-    picked = ops.getitem(ops.log_softmax(logits, 1), (rows, target.data))
-    return -ops.mean(picked)
+def log_softmax(x, dim):
+    return ops.log_softmax(x, dim)
 
 
-def binary_cross_entropy(probabilities, target):
-    """Mean of -[y log p + (1 - y) log(1 - p)]; logs are clipped at -100 as in PyTorch."""
-    target = as_tensor(target, probabilities)
-    log_p = ops.clamp(ops.log(probabilities), min=-100.0)
-    log_not_p = ops.clamp(ops.log(1 - probabilities), min=-100.0)
-    return -ops.mean(target * log_p + (1 - target) * log_not_p)
+def linear(x, weight, bias=None):
+    """x @ weight.T + bias. A matrix input gives AddmmBackward0 (MmBackward0 without bias), as
+    PyTorch's Linear; other inputs are flattened to a matrix and reshaped back."""
+    if x.ndim != 2:
+        flat = linear(views.reshape(x, -1, x.shape[-1]), weight, bias)
+        return views.reshape(flat, *x.shape[:-1], weight.shape[0])
+    if bias is None:
+        return ops.matmul(x, views.t(weight))
+    return ops.addmm(bias, x, views.t(weight))
 
 
-def binary_cross_entropy_with_logits(logits, target):
-    """BCE of sigmoid(z), in the form that stays finite for large |z|."""
-    return ops.bce_with_logits(logits, as_tensor(target, logits))
-
-
-def dropout(x: Tensor, p: float, training: bool = True, generator=None):
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator=None):
     """Zero each element with probability p (keep mask ~ Bernoulli(1 - p)) and scale the
     survivors by 1 / (1 - p), so the expected value is unchanged; the identity when not
     training."""
@@ -61,3 +55,91 @@ def dropout(x: Tensor, p: float, training: bool = True, generator=None):
     keep = rng.random(x.shape) >= p
     mask = backend.namespace(x.data).asarray(keep / (1 - p), dtype=x.data.dtype)
     return x * Tensor(mask)
+
+
+# -- losses ----------------------------------------------------------------------------------
+def _reduce(terms, reduction):
+    """The loss from its per-element terms, and the gradient factor of each term."""
+    if reduction == "mean":
+        return terms.mean(), 1 / max(terms.size, 1)
+    if reduction == "sum":
+        return terms.sum(), 1
+    if reduction == "none":
+        return terms, 1
+    raise ValueError(f"reduction must be 'mean', 'sum' or 'none', not {reduction!r}")
+
+
+def mse_loss(prediction, target, reduction="mean"):
+    """Mean of (prediction - target)**2 (or its sum, or the terms)."""
+    terms = (prediction - target) ** 2
+    if reduction == "none":
+        return terms
+    return ops.mean(terms) if reduction == "mean" else ops.total(terms)
+
+
+def nll_loss(log_probabilities, target, reduction="mean"):
+    """The mean over the batch of -log_probabilities[i, target[i]]: NllLossBackward0, whose
+    gradient is -1/n at each target entry and 0 elsewhere."""
+    xp = backend.namespace(log_probabilities.data)
+    classes = target.data
+    if log_probabilities.ndim == 1:
+        picked = (classes,)
+    else:
+        picked = (xp.arange(log_probabilities.shape[0]), classes)
+    loss, scale = _reduce(-log_probabilities.data[picked], reduction)
+
+    def backward(g):
+        full = xp.zeros(log_probabilities.data.shape, dtype=g.dtype)
+        full[picked] = -g * scale
+        return (full,)
+
+    return ops.record("NllLossBackward0", loss, (log_probabilities,), backward, (target,))
+
+
+def cross_entropy(logits, target, reduction="mean"):
+    """Mean over the batch of -z_c + log(sum_j exp(z_j)) = -log softmax(z)_c, for logits
+    (N, K) with class indices (N,), or logits (K,) with one class index."""
+    return nll_loss(ops.log_softmax(logits, 1 if logits.ndim > 1 else 0), target, reduction)
+
+
+def binary_cross_entropy(probabilities, target, reduction="mean"):
+    """Mean of -[y log p + (1 - y) log(1 - p)], logs clipped at -100 as in PyTorch so that
+    p = 0 or 1 gives a finite loss; BinaryCrossEntropyBackward0."""
+    target = as_tensor(target, probabilities)
+    xp = backend.namespace(probabilities.data)
+    p, y = probabilities.data, target.data
+    with backend.quiet():
+        log_p, log_not_p = xp.maximum(xp.log(p), -100), xp.maximum(xp.log1p(-p), -100)
+    loss, scale = _reduce(-(y * log_p + (1 - y) * log_not_p), reduction)
+
+    def backward(g):
+        g = g * scale
+        # d/dp, with PyTorch's floor of 1e-12 on p (1 - p) against division by zero
+        return g * (p - y) / xp.maximum((1 - p) * p, 1e-12), g * (log_not_p - log_p)
+
+    return ops.record(
+        "BinaryCrossEntropyBackward0",
+        loss,
+        (probabilities, target),
+        backward,
+        (probabilities, target),
+    )
+
+
+def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
+    """BCE of sigmoid(z) as max(z, 0) - z*y + log(1 + exp(-|z|)), finite for any z. Its
+    gradient sigmoid(z) - y is written out: composing it from relu and abs would give a
+    one-sided value at z = 0."""
+    target = as_tensor(target, logits)
+    xp = backend.namespace(logits.data)
+    z, y = logits.data, target.data
+    terms = xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-abs(z)))
+    loss, scale = _reduce(terms, reduction)
+
+    def backward(g):
+        g = g * scale
+        return g * (ops.stable_sigmoid(xp, z) - y), -g * z
+
+    return ops.record(
+        "BinaryCrossEntropyWithLogitsBackward0", loss, (logits, target), backward, (logits, target)
+    )

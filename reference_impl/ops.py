@@ -1,23 +1,35 @@
 """Differentiable operations: each op's forward and its gradient side by side.
 
 ``record`` builds the result and, when any input requires grad and recording is on, the
-``grad_fn`` node whose ``backward(g)`` returns one gradient per input. Gradients are returned at
-the broadcast shape; ``core.unbroadcast`` sums them back to each input's shape in one place.
-Node names are PyTorch's, so graph-structure specs read the same on both engines.
+``grad_fn`` node whose ``backward(g)`` returns one gradient per input (None where none flows).
+Gradients are returned at the broadcast shape; ``core.unbroadcast`` sums them back to each
+input's shape in one place, and the backward pass casts them to each input's dtype. Node names
+are PyTorch's, so graph-structure specs read the same on both engines. Shape and indexing ops
+are in ``views``; adding an op means one function here and one line in ``METHODS``.
 """
 
 from __future__ import annotations
 
-from reference_impl import backend
-from reference_impl.core import Node, Tensor, as_tensor, is_grad_enabled
+import collections
+import math
+
+from reference_impl import backend, views
+from reference_impl.core import Node, Tensor, as_tensor, is_grad_enabled  # noqa: F401
+
+_Number = int | float | bool
 
 
 def record(name, data, inputs, backward, saved=(), keep_output=False):
-    """The result of an op; with a ``name`` node attached when a gradient can flow."""
+    """The result of an op; with a ``name`` node attached when a gradient can flow. ``saved``
+    lists what the gradient reads (version-checked, and freed after backward);
+    ``keep_output`` adds the result itself, for gradients written in terms of the output."""
     out = Tensor(data)
-    if is_grad_enabled() and any(t.requires_grad for t in inputs):
-        out.requires_grad = True
-        out.grad_fn = Node(name, backward, inputs, saved + ((out,) if keep_output else ()))
+    if is_grad_enabled():
+        for t in inputs:
+            if isinstance(t, Tensor) and t.requires_grad:
+                out.requires_grad = True
+                out.grad_fn = Node(name, backward, inputs, saved + ((out,) if keep_output else ()))
+                break
     return out
 
 
@@ -25,51 +37,113 @@ def xp_of(t):
     return backend.namespace(t.data)
 
 
+# -- operands and type promotion -------------------------------------------------------------
+def operand(value):
+    """A tensor, or a plain Python number (which PyTorch treats as a 'weak' scalar)."""
+    if isinstance(value, Tensor | _Number):
+        return value
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:  # a NumPy scalar
+        return value.item()
+    return Tensor(backend.numpy.asarray(value))
+
+
+def _category(array):
+    return "buif".index(array.dtype.kind) if array.dtype.kind in "buif" else 4
+
+
+def result_dtype(x, y):
+    """PyTorch's promotion of two tensors: the higher category (bool < int < float) wins;
+    within a category a dimensioned tensor's dtype beats a 0-d tensor's."""
+    cx, cy = _category(x), _category(y)
+    if cx == cy:
+        if x.ndim == 0 and y.ndim > 0:
+            return y.dtype
+        if y.ndim == 0 and x.ndim > 0:
+            return x.dtype
+        return backend.numpy.promote_types(x.dtype, y.dtype)
+    return x.dtype if cx > cy else y.dtype
+
+
+def promote(a, b, floating=False):
+    """The values of ``a`` and ``b`` (tensor or number) cast to PyTorch's result dtype. A float
+    number turns an integer tensor into float32 but never widens a float32 tensor; with
+    ``floating`` (true division) integers become float32 too."""
+    x = a.data
+    if isinstance(b, Tensor):
+        y = b.data
+        if x.dtype != y.dtype:
+            dtype = result_dtype(x, y)
+            x, y = x.astype(dtype, copy=False), y.astype(dtype, copy=False)
+    else:
+        y = b
+        if x.dtype.kind in "biu" and isinstance(b, float):
+            x = x.astype(backend.DEFAULT_FLOAT)
+    if floating and x.dtype.kind in "biu":
+        x = x.astype(backend.DEFAULT_FLOAT)
+    return x, y
+
+
+def _needs(x, y, a, b):
+    """What a product's gradient reads: y for a's gradient, x for b's (numbers count as saved,
+    as PyTorch saves them, so the node is freed after backward)."""
+    b_grad = isinstance(b, Tensor) and b.requires_grad
+    return ((b if isinstance(b, Tensor) else y),) * a.requires_grad + (a,) * b_grad
+
+
 # -- arithmetic ------------------------------------------------------------------------------
-def add(a, b):
-    b = as_tensor(b, a)
-    return record("AddBackward0", a.data + b.data, (a, b), lambda g: (g, g))
+def add(a, b, alpha=1):
+    """a + alpha * b."""
+    b = operand(b)
+    x, y = promote(a, b)
+    if alpha != 1:
+        return record("AddBackward0", x + alpha * y, (a, b), lambda g: (g, alpha * g))
+    return record("AddBackward0", x + y, (a, b), lambda g: (g, g))
 
 
-def sub(a, b):
-    b = as_tensor(b, a)
-    return record("SubBackward0", a.data - b.data, (a, b), lambda g: (g, -g))
+def sub(a, b, alpha=1):
+    """a - alpha * b."""
+    b = operand(b)
+    x, y = promote(a, b)
+    if alpha != 1:
+        return record("SubBackward0", x - alpha * y, (a, b), lambda g: (g, -alpha * g))
+    return record("SubBackward0", x - y, (a, b), lambda g: (g, -g))
 
 
-def rsub(a, b):  # b - a with a Python number b
-    b = as_tensor(b, a)
-    return record("RsubBackward1", b.data - a.data, (a, b), lambda g: (-g, g))
-
-
-def _needed(a, b):
-    """The operands a product's gradient needs: b for a's gradient, a for b's."""
-    return (b,) * a.requires_grad + (a,) * b.requires_grad
+def rsub(a, b):
+    """b - a for a number b: PyTorch's RsubBackward1, whose only input is a."""
+    b = operand(b)
+    if isinstance(b, Tensor):
+        return sub(b, a)
+    x, y = promote(a, b)
+    return record("RsubBackward1", y - x, (a,), lambda g: (-g,))
 
 
 def mul(a, b):
-    b = as_tensor(b, a)
-    return record(
-        "MulBackward0",
-        a.data * b.data,
-        (a, b),
-        lambda g: (g * b.data, g * a.data),
-        saved=_needed(a, b),
-    )
+    b = operand(b)
+    x, y = promote(a, b)
+    return record("MulBackward0", x * y, (a, b), lambda g: (g * y, g * x), _needs(x, y, a, b))
 
 
 def div(a, b):
-    b = as_tensor(b, a)
+    """a / b, true division: integers give float32."""
+    b = operand(b)
+    x, y = promote(a, b, floating=True)
+    b_grad = isinstance(b, Tensor) and b.requires_grad
+    with backend.quiet():
+        out = x / y
     return record(
         "DivBackward0",
-        a.data / b.data,
+        out,
         (a, b),
-        lambda g: (g / b.data, -g * a.data / (b.data * b.data)),
-        saved=(a, b) if b.requires_grad else (b,),
+        lambda g: (g / y, -g * x / (y * y) if b_grad else None),
+        ((a,) if b_grad else ()) + ((b if isinstance(b, Tensor) else y),),
     )
 
 
-def rdiv(a, b):  # b / a with a Python number b
-    return div(as_tensor(b, a), a)
+def rdiv(a, b):
+    """b / a for a number b, built as PyTorch builds it: reciprocal(a) * b."""
+    b = operand(b)
+    return div(b, a) if isinstance(b, Tensor) else mul(reciprocal(a), b)
 
 
 def neg(a):
@@ -78,51 +152,75 @@ def neg(a):
 
 def power(a, exponent):
     """a ** n for a number n (PowBackward0) or a tensor n (PowBackward1)."""
-    if isinstance(exponent, Tensor):
-        out = a.data**exponent.data
-        log_a = xp_of(a).log(a.data)
-        return record(
-            "PowBackward1",
-            out,
-            (a, exponent),
-            lambda g: (g * exponent.data * a.data ** (exponent.data - 1), g * out * log_a),
-            saved=(a, exponent),
-        )
-    return record(
-        "PowBackward0",
-        a.data**exponent,
-        (a,),
-        lambda g: (g * exponent * a.data ** (exponent - 1),),
-        saved=(a,),
-    )
+    exponent = operand(exponent)
+    x, n = promote(a, exponent)
+    with backend.quiet():
+        out = x**n
+    if not isinstance(exponent, Tensor):
+        if n == 0:  # d(x**0)/dx = 0 everywhere, also at x = 0 where n * x**(n-1) is nan
+            return record("PowBackward0", out, (a,), lambda g: (_zeros(g),), (a,))
+        return record("PowBackward0", out, (a,), lambda g: (g * n * x ** (n - 1),), (a,))
+    xp = xp_of(a)
+
+    def backward(g):
+        # the exponent's gradient out * log(x) is taken as 0 where x = 0 and n >= 0, as PyTorch
+        log_x = xp.log(xp.where((x == 0) & (n >= 0), 1, x))
+        return g * n * x ** (n - 1), g * out * log_x
+
+    return record("PowBackward1", out, (a, exponent), backward, (a, exponent), keep_output=True)
 
 
-def matmul(a, b):
-    """Matrix product of 2-d tensors: d(a@b) = g @ b.T for a and a.T @ g for b."""
-    return record(
-        "MmBackward0", a.data @ b.data, (a, b), lambda g: (g @ b.data.T, a.data.T @ g), saved=(a, b)
-    )
+def rpow(a, base):
+    """base ** a for a number base: PowBackward2, with gradient base**a * log(base)."""
+    base = operand(base)
+    if isinstance(base, Tensor):
+        return power(base, a)
+    with backend.quiet():
+        out = base ** promote(a, base)[0]
+    # d(base**x)/dx = base**x * log(base); taken as 0 for base 0, as PyTorch does
+    log_base = math.log(base) if base > 0 else (0.0 if base == 0 else math.nan)
+    return record("PowBackward2", out, (a,), lambda g: (g * out * log_base,), keep_output=True)
 
 
 # -- element-wise functions ------------------------------------------------------------------
 def exp(a):
-    out = xp_of(a).exp(a.data)
+    with backend.quiet():
+        out = xp_of(a).exp(a.data)
     return record("ExpBackward0", out, (a,), lambda g: (g * out,), keep_output=True)
 
 
 def log(a):
-    return record("LogBackward0", xp_of(a).log(a.data), (a,), lambda g: (g / a.data,), saved=(a,))
+    with backend.quiet():
+        out = xp_of(a).log(a.data)
+    return record("LogBackward0", out, (a,), lambda g: (g / a.data,), (a,))
 
 
 def sqrt(a):
-    out = xp_of(a).sqrt(a.data)
+    with backend.quiet():
+        out = xp_of(a).sqrt(a.data)
     return record("SqrtBackward0", out, (a,), lambda g: (g / (2 * out),), keep_output=True)
 
 
+def reciprocal(a):
+    with backend.quiet():
+        out = 1 / promote(a, 1, floating=True)[0]
+    return record("ReciprocalBackward0", out, (a,), lambda g: (-g * out * out,), keep_output=True)
+
+
 def absolute(a):
-    return record(
-        "AbsBackward0", abs(a.data), (a,), lambda g: (g * xp_of(a).sign(a.data),), saved=(a,)
-    )
+    """|x|, whose gradient sign(x) is 0 at x = 0."""
+    xp = xp_of(a)
+    return record("AbsBackward0", abs(a.data), (a,), lambda g: (g * xp.sign(a.data),), (a,))
+
+
+def sin(a):
+    xp = xp_of(a)
+    return record("SinBackward0", xp.sin(a.data), (a,), lambda g: (g * xp.cos(a.data),), (a,))
+
+
+def cos(a):
+    xp = xp_of(a)
+    return record("CosBackward0", xp.cos(a.data), (a,), lambda g: (-g * xp.sin(a.data),), (a,))
 
 
 def tanh(a):
@@ -131,34 +229,66 @@ def tanh(a):
     return record("TanhBackward0", out, (a,), lambda g: (g * (1 - out * out),), keep_output=True)
 
 
+def stable_sigmoid(xp, z):
+    """1 / (1 + exp(-z)) without overflow: exp(-|z|) never exceeds 1."""
+    e = xp.exp(-abs(z))
+    return xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
 def sigmoid(a):
-    xp = xp_of(a)
-    e = xp.exp(-abs(a.data))  # never overflows, unlike exp(-x) for very negative x
-    out = xp.where(a.data >= 0, 1 / (1 + e), e / (1 + e))
+    out = stable_sigmoid(xp_of(a), a.data)
     return record("SigmoidBackward0", out, (a,), lambda g: (g * out * (1 - out),), keep_output=True)
 
 
 def relu(a):
-    """max(x, 0): the gradient is 1 where x > 0 and 0 where x < 0 (and 0 at 0, as PyTorch)."""
-    active = a.data > 0
-    return record("ReluBackward0", a.data * active, (a,), lambda g: (g * active,), keep_output=True)
+    """max(x, 0): the gradient is 1 where x > 0 and 0 where x <= 0, as PyTorch."""
+    out = xp_of(a).maximum(a.data, 0)
+    return record("ReluBackward0", out, (a,), lambda g: (g * (out > 0),), keep_output=True)
 
 
-def clamp(a, min=None, max=None):
-    """Clip to [min, max]; the gradient passes where min <= x <= max."""
-    xp = xp_of(a)
-    inside = xp.ones(a.data.shape, dtype=bool)
-    out = a.data
-    if min is not None:
-        inside &= a.data >= min
-        out = xp.maximum(out, xp.asarray(min, dtype=a.data.dtype))
-    if max is not None:
-        inside &= a.data <= max
-        out = xp.minimum(out, xp.asarray(max, dtype=a.data.dtype))
-    return record("ClampBackward1", out, (a,), lambda g: (g * inside,), saved=(a,))
+def _clip(name, a, low, high):
+    """Clip to [low, high] (either may be None); the gradient passes where low <= x <= high."""
+    if any(isinstance(v, Tensor) and v.requires_grad for v in (low, high)):
+        raise NotImplementedError(f"{name}: the gradient with respect to tensor bounds")
+    low, high = (v.data if isinstance(v, Tensor) else v for v in (low, high))
+    x, xp = a.data, xp_of(a)
+    out = xp.clip(x, low, high).astype(x.dtype, copy=False)
+
+    def backward(g):
+        inside = xp.ones(x.shape, dtype=bool)
+        if low is not None:
+            inside &= x >= low
+        if high is not None:
+            inside &= x <= high
+        return (g * inside,)
+
+    return record(name, out, (a,), backward, (a,))
+
+
+def clamp(a, min=None, max=None):  # noqa: A002  (PyTorch's argument names)
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of min and max must be given")
+    return _clip("ClampBackward1", a, min, max)
+
+
+def clamp_min(a, min):  # noqa: A002
+    return _clip("ClampMinBackward0", a, min, None)
+
+
+def clamp_max(a, max):  # noqa: A002
+    return _clip("ClampMaxBackward0", a, None, max)
 
 
 # -- reductions ------------------------------------------------------------------------------
+def _dims(dim, ndim):
+    """``dim`` (None, an int or a sequence, negatives counted from the end) as a sorted tuple,
+    or None for all dimensions."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    return tuple(sorted(d % max(ndim, 1) for d in dims))
+
+
 def _expand(g, shape, dim, keepdim):
     """Broadcast a reduced gradient back over the reduced axes."""
     xp = backend.namespace(g)
@@ -168,9 +298,9 @@ def _expand(g, shape, dim, keepdim):
 
 
 def total(a, dim=None, keepdim=False):
-    name = "SumBackward0" if dim is None else "SumBackward1"
+    dim = _dims(dim, a.ndim)
     return record(
-        name,
+        "SumBackward0" if dim is None else "SumBackward1",
         a.data.sum(axis=dim, keepdims=keepdim),
         (a,),
         lambda g: (_expand(g, a.data.shape, dim, keepdim),),
@@ -178,30 +308,72 @@ def total(a, dim=None, keepdim=False):
 
 
 def mean(a, dim=None, keepdim=False):
-    name = "MeanBackward0" if dim is None else "MeanBackward1"
-    count = a.data.size if dim is None else a.data.shape[dim]
+    if a.data.dtype.kind not in "fc":
+        raise RuntimeError(f"mean of a {a.dtype} tensor: convert it to a floating dtype first")
+    dim = _dims(dim, a.ndim)
+    count = a.data.size
+    if dim is not None:
+        count = 1
+        for d in dim:
+            count *= a.data.shape[d]
     return record(
-        name,
+        "MeanBackward0" if dim is None else "MeanBackward1",
         a.data.mean(axis=dim, keepdims=keepdim),
         (a,),
         lambda g: (_expand(g, a.data.shape, dim, keepdim) / count,),
     )
 
 
-def maximum(a):
-    """The largest element; ties share the gradient evenly, as in PyTorch's full max."""
-    out = a.data.max()
-    winners = a.data == out
-    return record("MaxBackward1", out, (a,), lambda g: (g * winners / winners.sum(),), saved=(a,))
+Extremum = collections.namedtuple("Extremum", "values indices")
+
+
+def _extremum(a, dim, keepdim, largest):
+    """max or min. Over all elements, tied extremes share the gradient evenly (MaxBackward1);
+    along ``dim`` the result is (values, indices) and the gradient goes to the index returned,
+    the first extreme (MaxBackward0), as in PyTorch."""
+    xp, x, kind = xp_of(a), a.data, "Max" if largest else "Min"
+    if dim is None:
+        out = x.max() if largest else x.min()
+        winners = x == out
+        return record(f"{kind}Backward1", out, (a,), lambda g: (g * winners / winners.sum(),), (a,))
+    dim = dim % max(x.ndim, 1)
+    index = (x.argmax if largest else x.argmin)(axis=dim, keepdims=True)
+    values = (x.max if largest else x.min)(axis=dim, keepdims=True)
+
+    def backward(g):
+        positions = xp.arange(x.shape[dim]).reshape([-1 if d == dim else 1 for d in range(x.ndim)])
+        return (_expand(g, x.shape, (dim,), keepdim) * (positions == index),)
+
+    if not keepdim:
+        values, index = values.squeeze(dim), index.squeeze(dim)
+    return Extremum(record(f"{kind}Backward0", values, (a,), backward, (a,)), Tensor(index))
+
+
+def maximum(a, dim=None, keepdim=False):
+    return _extremum(a, dim, keepdim, largest=True)
+
+
+def minimum(a, dim=None, keepdim=False):
+    return _extremum(a, dim, keepdim, largest=False)
+
+
+def argmax(a, dim=None, keepdim=False):
+    return Tensor(a.data.argmax(axis=dim, keepdims=keepdim))
+
+
+def argmin(a, dim=None, keepdim=False):
+    return Tensor(a.data.argmin(axis=dim, keepdims=keepdim))
 
 
 def logsumexp(a, dim, keepdim=False):
     """log(sum(exp(a))) computed stably by factoring out the maximum."""
-    xp = xp_of(a)
+    xp, dim = xp_of(a), _dims(dim, a.ndim)
     top = a.data.max(axis=dim, keepdims=True)
+    top = xp.where(xp.isfinite(top), top, 0)  # rows of -inf stay -inf instead of nan
     shifted = xp.exp(a.data - top)
     total = shifted.sum(axis=dim, keepdims=True)
-    out = top + xp.log(total)
+    with backend.quiet():
+        out = top + xp.log(total)
     softmax = shifted / total
     result = out if keepdim else out.squeeze(axis=dim)
     return record(
@@ -209,7 +381,8 @@ def logsumexp(a, dim, keepdim=False):
         result,
         (a,),
         lambda g: (_expand(g, a.data.shape, dim, keepdim) * softmax,),
-        saved=(a,),
+        (a,),
+        keep_output=True,
     )
 
 
@@ -229,7 +402,8 @@ def softmax(a, dim):
 def log_softmax(a, dim):
     xp = xp_of(a)
     shifted = a.data - a.data.max(axis=dim, keepdims=True)
-    out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+    with backend.quiet():
+        out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
     return record(
         "LogSoftmaxBackward0",
         out,
@@ -239,65 +413,108 @@ def log_softmax(a, dim):
     )
 
 
-def bce_with_logits(z, y):
-    """Mean of max(z, 0) - z*y + log(1 + exp(-|z|)): finite for any z. Its gradient
-    (sigmoid(z) - y) / n is written out, because composing it from relu and abs would give
-    the wrong one-sided value at z = 0."""
-    xp = xp_of(z)
-    n = z.data.size
-    e = xp.exp(-abs(z.data))
-    terms = xp.maximum(z.data, 0) - z.data * y.data + xp.log1p(e)
-    # sigmoid without overflow: 1/(1+e) for z >= 0, e/(1+e) for z < 0
-    probability = xp.where(z.data >= 0, 1 / (1 + e), e / (1 + e))
-    return record(
-        "BinaryCrossEntropyWithLogitsBackward0",
-        terms.mean(),
-        (z, y),
-        lambda g: (g * (probability - y.data) / n, -g * z.data / n),
-        saved=(z, y),
-    )
+# -- matrix products -------------------------------------------------------------------------
+_PRODUCTS = {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0"}
 
 
-# -- shape and indexing ----------------------------------------------------------------------
-def reshape(a, *shape):
-    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
-    return record(
-        "ViewBackward0", a.data.reshape(shape), (a,), lambda g: (g.reshape(a.data.shape),)
-    )
-
-
-def t(a):
-    return record("TBackward0", a.data.T, (a,), lambda g: (g.T,))
-
-
-def _index_name(index):
-    parts = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(p, Tensor | list) or hasattr(p, "shape") for p in parts):
-        return "IndexBackward0"
-    if any(p is None for p in parts):
-        return "UnsqueezeBackward0"
-    return "SliceBackward0" if any(isinstance(p, slice) for p in parts) else "SelectBackward0"
-
-
-def getitem(a, index):
-    name = _index_name(index)
-    if isinstance(index, Tensor):
-        index = index.data
-    elif isinstance(index, tuple):
-        index = tuple(p.data if isinstance(p, Tensor) else p for p in index)
+def matmul(a, b):
+    """Matrix product with PyTorch's rules and node names: 2-d @ 2-d is MmBackward0 (d(a@b) is
+    g @ b.T for a and a.T @ g for b), 2-d @ 1-d MvBackward0, 1-d @ 1-d DotBackward0; a 1-d
+    left operand is a row (UnsqueezeBackward0, MmBackward0, SqueezeBackward4); stacks of
+    matrices broadcast (BmmBackward0 here, several nodes in PyTorch)."""
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError("matmul: both arguments need at least one dimension")
+    if a.ndim == 1 and b.ndim > 1:
+        return views.squeeze(matmul(views.unsqueeze(a, 0), b), -2, name="SqueezeBackward4")
+    if b.ndim == 1 and a.ndim > 2:
+        return views.squeeze(matmul(a, views.unsqueeze(b, -1)), -1, name="SqueezeBackward4")
+    x, y = promote(a, b)
+    xp = xp_of(a)
 
     def backward(g):
-        xp = backend.namespace(g)
-        full = xp.zeros(a.data.shape, dtype=g.dtype)
-        xp.add.at(full, index, g)  # add.at: repeated indices each receive their share
-        return (full,)
+        if b.ndim == 1:  # matrix times vector, or dot product
+            return (xp.multiply.outer(g, y), x.T @ g) if a.ndim == 2 else (g * y, g * x)
+        return g @ xp.swapaxes(y, -1, -2), xp.swapaxes(x, -1, -2) @ g
 
-    return record(name, a.data[index], (a,), backward)
+    name = _PRODUCTS.get((a.ndim, b.ndim), "BmmBackward0")
+    return record(name, x @ y, (a, b), backward, (a, b))
+
+
+def addmm(bias, a, b):
+    """bias + a @ b for 2-d a and b, one node as in PyTorch's Linear: AddmmBackward0."""
+    x, y = a.data, b.data
+    return record(
+        "AddmmBackward0",
+        bias.data + x @ y,
+        (bias, a, b),
+        lambda g: (g, g @ y.T, x.T @ g),
+        (a, b),
+    )
+
+
+# -- fills and copies (their in-place forms are what PyTorch users call) --------------------
+def _zeros(g):
+    return backend.namespace(g).zeros_like(g)
+
+
+def zeros_like(a):
+    """All zeros: ZeroBackward0, whose gradient to the old value is zero."""
+    zero = xp_of(a).zeros_like(a.data)
+    return record("ZeroBackward0", zero, (a,), lambda g: (_zeros(g),))
+
+
+def full_like(a, value):
+    full = xp_of(a).full_like(a.data, value)
+    return record("FillBackward2", full, (a,), lambda g: (_zeros(g),))
+
+
+def copy_from(a, source):
+    """``source``'s values in ``a``'s shape and dtype (CopyBackwards): the gradient goes to the
+    source, none to the old value."""
+    source = operand(source)
+    value = source.data if isinstance(source, Tensor) else source
+    out = xp_of(a).empty_like(a.data)
+    out[...] = value
+    return record("CopyBackwards", out, (a, source), lambda g: (_zeros(g), g))
+
+
+# -- comparisons (not differentiable: their results never require grad) ----------------------
+def _comparison(compare):
+    def method(a, b):
+        b = operand(b)
+        return Tensor(compare(*promote(a, b)))
+
+    return method
+
+
+eq = _comparison(lambda x, y: x == y)
+ne = _comparison(lambda x, y: x != y)
+lt = _comparison(lambda x, y: x < y)
+le = _comparison(lambda x, y: x <= y)
+gt = _comparison(lambda x, y: x > y)
+ge = _comparison(lambda x, y: x >= y)
 
 
 # -- the Tensor methods and operators these ops provide ---------------------------------------
 def _square(a):
     return power(a, 2)
+
+
+def inplace(op):
+    """The in-place form of ``op`` (PyTorch's trailing underscore). While recording, ``op``
+    reads a snapshot of the old value, so its gradient never sees the overwritten memory;
+    ``Tensor._adopt`` writes the result and takes over its history."""
+
+    def method(self, *args, **kwargs):
+        source = self
+        if is_grad_enabled() and (
+            self.requires_grad or any(isinstance(v, Tensor) and v.requires_grad for v in args)
+        ):
+            source = self._snapshot()
+        return self._adopt(op(source, *args, **kwargs))
+
+    method.__name__ = getattr(op, "__name__", "op") + "_"
+    return method
 
 
 METHODS = {
@@ -311,8 +528,15 @@ METHODS = {
     "__rtruediv__": rdiv,
     "__neg__": neg,
     "__pow__": power,
+    "__rpow__": rpow,
     "__matmul__": matmul,
-    "__getitem__": getitem,
+    "__abs__": absolute,
+    "__eq__": eq,
+    "__ne__": ne,
+    "__lt__": lt,
+    "__le__": le,
+    "__gt__": gt,
+    "__ge__": ge,
     "add": add,
     "sub": sub,
     "mul": mul,
@@ -324,46 +548,46 @@ METHODS = {
     "exp": exp,
     "log": log,
     "sqrt": sqrt,
+    "reciprocal": reciprocal,
     "abs": absolute,
+    "sin": sin,
+    "cos": cos,
     "tanh": tanh,
     "sigmoid": sigmoid,
     "relu": relu,
     "clamp": clamp,
+    "clamp_min": clamp_min,
+    "clamp_max": clamp_max,
     "square": _square,
     "sum": total,
     "mean": mean,
     "max": maximum,
+    "min": minimum,
+    "argmax": argmax,
+    "argmin": argmin,
     "logsumexp": logsumexp,
     "softmax": softmax,
     "log_softmax": log_softmax,
-    "reshape": reshape,
-    "view": reshape,
-    "t": t,
+    "eq": eq,
+    "ne": ne,
+    "lt": lt,
+    "le": le,
+    "gt": gt,
+    "ge": ge,
 }
-
-
-def _inplace(op):
-    def method(self, *args, **kwargs):
-        return self._adopt(op(self, *args, **kwargs))
-
-    method.__name__ = op.__name__ + "_"
-    return method
-
-
-def _fill(a, value):
-    return Tensor(backend.namespace(a.data).full_like(a.data, value))
-
-
-METHODS.update(
-    {name + "_": _inplace(METHODS[name]) for name in ("add", "sub", "mul", "div", "abs", "clamp")}
-)
+_INPLACE = ("add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "reciprocal", "abs")
+_INPLACE += ("sin", "cos", "tanh", "sigmoid", "relu", "clamp", "clamp_min", "clamp_max", "square")
+METHODS.update({name + "_": inplace(METHODS[name]) for name in _INPLACE})
 METHODS.update(
     {
-        "zero_": _inplace(lambda a: _fill(a, 0)),
-        "fill_": _inplace(_fill),
-        "copy_": _inplace(lambda a, source: as_tensor(source, a)),
+        "zero_": inplace(zeros_like),
+        "fill_": inplace(full_like),
+        "copy_": inplace(copy_from),
+        "__iadd__": METHODS["add_"],
+        "__isub__": METHODS["sub_"],
+        "__imul__": METHODS["mul_"],
+        "__itruediv__": METHODS["div_"],
     }
 )
 for _name, _op in METHODS.items():
     setattr(Tensor, _name, _op)
-Tensor.T = property(t)

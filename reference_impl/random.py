@@ -7,9 +7,12 @@ import numpy
 _generator = numpy.random.default_rng(0)
 
 
-def manual_seed(seed: int) -> None:
+def manual_seed(seed: int) -> numpy.random.Generator:
+    """Reseed the global generator (random tensors, Linear initialisation, dropout masks,
+    shuffling) and return it."""
     global _generator
     _generator = numpy.random.default_rng(seed)
+    return _generator
 
 
 def generator(seed: int | None = None) -> numpy.random.Generator:

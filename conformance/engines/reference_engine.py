@@ -1,4 +1,7 @@
-"""The adapter for ``reference_impl``, the suite's own NumPy engine (the default engine)."""
+"""The adapter for ``reference_impl``, the suite's own NumPy engine (the default engine).
+
+The engine follows PyTorch's names, so this adapter is as thin as the torch one.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from conformance.capabilities import CAPABILITIES
 from conformance.engine import Engine
 from reference_impl import backend, functional, nn, optim
 from reference_impl import data as ref_data
-from reference_impl import random as ref_random
 
 
 class ReferenceEngine(Engine):
@@ -43,24 +45,20 @@ class ReferenceEngine(Engine):
         return tensor.dtype
 
     def zeros(self, *shape, dtype="float32", requires_grad=False):
-        xp = backend.for_device(self.device)
-        return ref.Tensor(xp.zeros(shape, dtype=dtype), requires_grad=requires_grad)
+        return ref.zeros(*shape, dtype=dtype, requires_grad=requires_grad, device=self.device)
 
     def ones(self, *shape, dtype="float32", requires_grad=False):
-        xp = backend.for_device(self.device)
-        return ref.Tensor(xp.ones(shape, dtype=dtype), requires_grad=requires_grad)
+        return ref.ones(*shape, dtype=dtype, requires_grad=requires_grad, device=self.device)
 
     def from_numpy(self, array):
-        return ref.Tensor(backend.for_device(self.device).asarray(array))
+        return ref.from_numpy(array, device=self.device)
 
     # randomness
     def manual_seed(self, seed):
-        ref_random.manual_seed(seed)
+        ref.manual_seed(seed)
 
     def randn(self, *shape, requires_grad=False):
-        xp = backend.for_device(self.device)
-        values = ref_random.generator().standard_normal(shape).astype("float32")
-        return ref.Tensor(xp.asarray(values), requires_grad=requires_grad)
+        return ref.randn(*shape, requires_grad=requires_grad, device=self.device)
 
     # autograd
     def no_grad(self):
@@ -116,3 +114,6 @@ class ReferenceEngine(Engine):
         return ref_data.DataLoader(
             dataset, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last
         )
+
+    def subset(self, dataset, indices):
+        return ref_data.Subset(dataset, indices)
