@@ -99,6 +99,16 @@ def expect_dtype(got, dtype: str, *, what: str) -> None:
         fail(f"dtype mismatch in {what}", f"expected:  {dtype}", f"got:       {actual}")
 
 
+def _simple_factor(ratio: float) -> bool:
+    """Whether ``ratio`` is a small fraction p/q other than 1 (2, 0.5, 1.5, 1/3, ...): the mark
+    of a wrong constant in a formula rather than of a rounding difference."""
+    for q in (1, 2, 3, 4):
+        p = round(ratio * q)
+        if p not in (0, q) and abs(ratio * q - p) < 1e-3 * q:
+            return True
+    return False
+
+
 def _diagnosis(got: np.ndarray, expected: np.ndarray) -> str:
     """A hint that tells a rounding difference from a wrong formula."""
     if np.isnan(got).any() and not np.isnan(expected).any():
@@ -110,8 +120,12 @@ def _diagnosis(got: np.ndarray, expected: np.ndarray) -> str:
         if (np.sign(got[nonzero]) != np.sign(expected[nonzero])).all():
             return "every compared value has the wrong sign"
         ratios = got[nonzero] / expected[nonzero]
-        if np.allclose(ratios, ratios.flat[0], rtol=1e-3) and abs(ratios.flat[0] - 1) > 1e-3:
-            return f"got is expected times {ratios.flat[0]:.6g}"
+        factor = ratios.flat[0]
+        # One value off by 0.2% is "times 0.998" too: name a factor only when several values
+        # share it or it is a simple fraction.
+        shared = ratios.size > 1 or _simple_factor(factor)
+        if shared and np.allclose(ratios, factor, rtol=1e-3) and abs(factor - 1) > 1e-3:
+            return f"got is expected times {factor:.6g}"
     return ""
 
 
@@ -135,9 +149,11 @@ def expect_close(got, expected, *, what: str, kind: str = "value", tol: Toleranc
     values = actual.astype(np.float64)
     error = np.abs(values - wanted)
     with np.errstate(invalid="ignore"):
-        bad = ~(error <= tol.allowed(wanted))
+        # equal values pass even where the error is NaN (inf - inf)
+        bad = ~((error <= tol.allowed(wanted)) | (values == wanted))
     if bad.any():
-        worst = np.unravel_index(np.nanargmax(np.where(bad, error, -1.0)), error.shape)
+        score = np.where(bad, np.nan_to_num(error, nan=np.inf), -1.0)  # a NaN is the worst
+        worst = np.unravel_index(np.argmax(score), error.shape)
         allowed = np.broadcast_to(tol.allowed(wanted), error.shape)[worst]
         fail(
             f"{what} is not close to the expected value",

@@ -6,9 +6,17 @@ import ast
 import inspect
 import textwrap
 
+SETUP = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign)
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _is_test(node: ast.stmt) -> bool:
+    return isinstance(node, DEFINITIONS) and node.name.lower().startswith("test")
+
 
 def _module_setup(module) -> list[str]:
-    """The module's imports and top-level constants, which a spec body may use."""
+    """The module's imports, top-level constants and helper functions and classes, which a spec
+    body may use; the other specs are left out."""
     try:
         text = inspect.getsource(module)
         tree = ast.parse(text)
@@ -19,8 +27,11 @@ def _module_setup(module) -> list[str]:
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module == "__future__":
             continue
-        if isinstance(node, ast.Import | ast.ImportFrom | ast.Assign | ast.AnnAssign):
+        if isinstance(node, SETUP):
             lines.extend(source[node.lineno - 1 : node.end_lineno])
+        elif isinstance(node, DEFINITIONS) and not _is_test(node):
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            lines.extend(["", *source[first - 1 : node.end_lineno], ""])
     return lines
 
 

@@ -43,9 +43,7 @@ def spec_source(
         f'    id="{id or "demo." + name}",\n'
         f'    behaviour="{behaviour}",\n'
         f"    sources={sources},\n"
-        f"    requires={requires},\n"
-        f"    {extra}\n"
-        f")\n"
+        f"    requires={requires},\n" + (f"    {extra}\n" if extra else "") + f")\n"
         f"def test_{name}({arguments}):\n" + textwrap.indent(body, "    ") + "\n"
     )
 
