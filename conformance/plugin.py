@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -100,8 +101,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         SPEC_TIMEOUT,
         type=float,
         default=60.0,
-        help="seconds a spec may run before it fails as hung (via pytest-timeout; --timeout "
-        "overrides it; 0 disables). Default: 60.",
+        help="seconds a spec may run before it fails as hung (via pytest-timeout; its own "
+        "--timeout or timeout ini setting overrides this; 0 disables). Default: 60.",
     )
     group.addoption(
         REPORT,
@@ -149,6 +150,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[run_key] = Run(config)
     except (discovery.EngineError, baseline.BaselineError) as error:
         raise pytest.UsageError(str(error)) from None
+    for option in (REPORT, WRITE_BASELINE):  # fail now, not after a long run
+        path = config.getoption(option)
+        if path and not Path(path).resolve().parent.is_dir():
+            raise pytest.UsageError(
+                f"{option}={path}: the folder {str(Path(path).resolve().parent)!r} does not exist"
+            )
     config.pluginmanager.register(config.stash[run_key], "conformance-run")
     if config.pluginmanager.hasplugin("xdist"):  # a crashed worker's spec still counts, by name
         run = config.stash[run_key]
@@ -211,11 +218,19 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     item.extra_keyword_matches.add(info.id)
 
 
+def own_timeout_configured(config: pytest.Config) -> bool:
+    """Whether pytest-timeout's own setting is given (``--timeout``, even 0, or the ini value),
+    which then applies instead of ``--spec-timeout``."""
+    if not config.pluginmanager.hasplugin("timeout"):
+        return False
+    return config.getoption("timeout") is not None or bool(config.getini("timeout"))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     run = config.stash[run_key]
     timeout = config.getoption(SPEC_TIMEOUT)
-    use_timeout = timeout > 0 and not config.getoption("timeout", None)
+    use_timeout = timeout > 0 and not own_timeout_configured(config)
     matched = set()
     for item in items:
         info = info_of(getattr(item, "obj", None))

@@ -22,7 +22,8 @@ class Result:
 
 def outcome_of(report, blocked: bool) -> str:
     if hasattr(report, "wasxfail"):
-        return "xfailed" if report.skipped else "failed"  # strict XPASS fails
+        # A strict XPASS arrives as a plain failure; one with wasxfail set is a non-strict XPASS.
+        return "xfailed" if report.skipped else "passed"
     if report.failed:
         return "failed"
     if report.skipped:
@@ -44,12 +45,12 @@ def verdict(counts: dict[str, int]) -> str:
         return "FAILS"
     if counts["blocked"]:
         return "blocked"
+    if counts["xfailed"]:  # a capability with known failures does not conform
+        return "known failures"
     if counts["passed"] and not counts["skipped"]:
         return "conforms"
     if counts["passed"]:
         return "partly skipped"
-    if counts["xfailed"]:
-        return "known failures"
     return "skipped"
 
 
@@ -58,11 +59,14 @@ def lines(results: list[Result], engines: dict[str, str]) -> list[str]:
     out = []
     for target, capabilities in verdicts(results).items():
         out.append(f"{target} ({engines.get(target, '')})")
-        out.append(f"  {'capability':<26}{'pass':>6}{'fail':>6}{'block':>7}{'skip':>6}  verdict")
+        out.append(
+            f"  {'capability':<26}{'pass':>6}{'fail':>6}{'block':>7}{'skip':>6}{'xfail':>7}"
+            "  verdict"
+        )
         for name, counts in capabilities.items():
             out.append(
                 f"  {name:<26}{counts['passed']:>6}{counts['failed']:>6}{counts['blocked']:>7}"
-                f"{counts['skipped']:>6}  {verdict(counts)}"
+                f"{counts['skipped']:>6}{counts['xfailed']:>7}  {verdict(counts)}"
             )
     return out
 

@@ -1,0 +1,182 @@
+"""Selecting specs by capability and id, the verdict table and the JSON report."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from conformance import report
+from tests.plugin_run import TINY, PluginRun, spec_source
+
+
+@pytest.fixture
+def run(pytester, monkeypatch):
+    return PluginRun(pytester, monkeypatch)
+
+
+# One spec of each fate: on the tiny engine add_backward and square_grad pass, the SGD spec is
+# skipped (no optim.sgd) and wrong_sum fails; on the broken-add engine add_backward fails and
+# square_grad is blocked by it.
+MIXED = (
+    spec_source(
+        "add_backward",
+        extra="basic=True,",
+        body="x = engine.tensor(1.0, requires_grad=True)\n(x + x).backward()\n"
+        "expect_grad(x, 2.0, what='x.grad')",
+    ),
+    spec_source("square_grad"),
+    spec_source("sgd_step", requires='{"optim.sgd"}', body="engine.sgd([], lr=0.1)"),
+    spec_source(
+        "wrong_sum",
+        requires='{"tensor.ops"}',
+        body="expect_close(engine.tensor([1.0, 2.0]).sum(), 4.0, what='sum')",
+    ),
+)
+TWO_ENGINES = f"--engine={TINY}:TinyEngine,{TINY}:BrokenAddBackwardEngine"
+
+SPEC_OUTCOMES = {
+    ("demo.add_backward", "tiny-cpu"): "passed",
+    ("demo.square_grad", "tiny-cpu"): "passed",
+    ("demo.sgd_step", "tiny-cpu"): "skipped",
+    ("demo.wrong_sum", "tiny-cpu"): "failed",
+    ("demo.add_backward", "tinybrokenadd-cpu"): "failed",
+    ("demo.square_grad", "tinybrokenadd-cpu"): "blocked",
+    ("demo.sgd_step", "tinybrokenadd-cpu"): "skipped",
+    ("demo.wrong_sum", "tinybrokenadd-cpu"): "failed",
+}
+
+
+# -- selection ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("selection", "selected"),
+    [
+        (["-m", "optim.sgd"], ["test_sgd_step"]),
+        (["-m", "autograd.backward and not basic"], ["test_square_grad"]),
+        (["-m", "basic"], ["test_add_backward"]),
+        (["-m", "tensor.ops or optim.sgd"], ["test_sgd_step", "test_wrong_sum"]),
+        (["-k", "demo.square_grad"], ["test_square_grad"]),  # the spec id, not the test name
+        (["-k", "demo.wrong_sum or demo.sgd_step"], ["test_sgd_step", "test_wrong_sum"]),
+    ],
+    ids=["marker", "marker-and-not", "basic", "marker-or", "spec-id", "spec-ids"],
+)
+def test_select_by_capability_and_spec_id(run, selection, selected):
+    run.write(*MIXED)
+    result = run(f"--engine={TINY}:TinyEngine", "--collect-only", "-q", *selection)
+    tests = [line.split("::")[1].split("[")[0] for line in result.outlines if "::" in line]
+    assert sorted(tests) == selected
+
+
+def test_strict_markers_accepts_capability_markers(run):
+    run.write(*MIXED)
+    result = run(f"--engine={TINY}:TinyEngine", "--strict-markers", "-m", "optim.sgd")
+    result.assert_outcomes(skipped=1, deselected=3)
+    assert result.ret == pytest.ExitCode.OK
+
+
+def test_markers_are_registered_with_descriptions(run):
+    result = run(f"--engine={TINY}:TinyEngine", "--markers")
+    result.stdout.fnmatch_lines(
+        [
+            "@pytest.mark.basic: a basic spec that other specs rely on",
+            "@pytest.mark.optim.sgd: specs requiring SGD optimiser*",
+        ]
+    )
+
+
+# -- the verdict table and the JSON report -----------------------------------------------------
+def test_verdict_table(run):
+    run.write(*MIXED)
+    result = run(TWO_ENGINES)
+    result.stdout.fnmatch_lines(
+        [
+            "*= conformance verdict =*",
+            "tiny-cpu (tiny 0.0.1)",
+            "  capability *pass  fail  block  skip  xfail  verdict",
+            "  autograd.backward *2     0      0     0      0  conforms",
+            "  optim.sgd *0     0      0     1      0  skipped",
+            "  tensor.core *2     1      0     1      0  FAILS",
+            "tinybrokenadd-cpu (tinybrokenadd 0.0.1)",
+            "  autograd.backward *0     1      1     0      0  FAILS",
+        ]
+    )
+
+
+def read_report(run, *args: str, subprocess: bool = False) -> dict:
+    run.write(*MIXED)
+    run(TWO_ENGINES, "--conformance-report=out.json", *args, subprocess=subprocess)
+    return json.loads((run.pytester.path / "out.json").read_text())
+
+
+def test_json_report(run):
+    data = read_report(run)
+    assert [e["name"] for e in data["engines"]] == ["tiny", "tinybrokenadd"]
+    assert data["engines"][0] == {
+        "name": "tiny",
+        "version": "0.0.1",
+        "devices": ["cpu"],
+        "capabilities": ["autograd.backward", "tensor.core", "tensor.ops"],
+    }
+    assert {(r["spec"], r["target"]): r["outcome"] for r in data["specs"]} == SPEC_OUTCOMES
+    by_id = {(r["spec"], r["target"]): r for r in data["specs"]}
+    blocked = by_id["demo.square_grad", "tinybrokenadd-cpu"]
+    assert blocked["message"].startswith("Skipped: blocked by basic spec demo.add_backward")
+    assert blocked["test"] == "test_demo.py::test_square_grad[tinybrokenadd-cpu]"
+    assert "x.grad is not close" in by_id["demo.add_backward", "tinybrokenadd-cpu"]["message"]
+    assert by_id["demo.sgd_step", "tiny-cpu"]["capabilities"] == ["optim.sgd", "tensor.core"]
+    sgd = data["verdicts"]["tiny-cpu"]["optim.sgd"]
+    assert sgd == {**dict.fromkeys(report.OUTCOMES, 0), "skipped": 1, "verdict": "skipped"}
+    backward = data["verdicts"]["tinybrokenadd-cpu"]["autograd.backward"]
+    assert (backward["failed"], backward["blocked"], backward["verdict"]) == (1, 1, "FAILS")
+
+
+def test_json_report_under_xdist(run):
+    data = read_report(run, "-n", "2", subprocess=True)
+    assert {(r["spec"], r["target"]): r["outcome"] for r in data["specs"]} == SPEC_OUTCOMES
+
+
+@pytest.mark.parametrize("option", ["--conformance-report", "--write-baseline"])
+def test_output_into_a_missing_folder_is_a_usage_error(run, option):
+    run.write(*MIXED)
+    result = run(f"--engine={TINY}:TinyEngine", f"{option}=no/such/folder/out")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {option}=no/such/folder/out: the folder * not exist"])
+
+
+# -- verdicts, without pytest ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("counts", "verdict"),
+    [
+        ({"passed": 3}, "conforms"),
+        ({"passed": 3, "failed": 1, "blocked": 2}, "FAILS"),
+        ({"passed": 3, "blocked": 1}, "blocked"),
+        ({"passed": 3, "xfailed": 1}, "known failures"),
+        ({"passed": 3, "skipped": 1}, "partly skipped"),
+        ({"skipped": 2}, "skipped"),
+        ({"xfailed": 1, "skipped": 1}, "known failures"),
+    ],
+)
+def test_verdict(counts, verdict):
+    assert report.verdict({**dict.fromkeys(report.OUTCOMES, 0), **counts}) == verdict
+
+
+def fake_report(outcome: str, **attributes) -> SimpleNamespace:
+    """What outcome_of reads of a pytest TestReport."""
+    flags = {name: outcome == name for name in ("passed", "failed", "skipped")}
+    return SimpleNamespace(**flags, **attributes)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "attributes", "blocked", "expected"),
+    [
+        ("passed", {}, False, "passed"),
+        ("skipped", {}, False, "skipped"),
+        ("skipped", {}, True, "blocked"),
+        ("skipped", {"wasxfail": "in baseline"}, False, "xfailed"),
+        ("failed", {}, False, "failed"),  # a strict XPASS arrives as a plain failure
+        ("passed", {"wasxfail": "flaky"}, False, "passed"),  # a non-strict XPASS
+    ],
+)
+def test_outcome_of(outcome, attributes, blocked, expected):
+    assert report.outcome_of(fake_report(outcome, **attributes), blocked) == expected
