@@ -166,18 +166,21 @@ class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
     ``_counter`` is the version counter, a one-element list shared by all tensors viewing the
-    same memory; ``_base`` and ``_view_fn`` say which tensor a view looks into and how.
+    same memory; ``_base`` and ``_view_fn`` say which tensor a view looks into and how, and
+    ``_view_version`` the version its history was made at: when the memory has changed since,
+    the view's ``grad_fn`` is remade from the base's, so that it includes the change.
     """
 
     __slots__ = (
         "data",
         "requires_grad",
         "_grad",
-        "grad_fn",
+        "_grad_fn",
         "_accumulator",
         "_counter",
         "_base",
         "_view_fn",
+        "_view_version",
     )
     __array_ufunc__ = None  # NumPy operands defer to our reflected operators (2.0 * x)
 
@@ -186,21 +189,34 @@ class Tensor:
         self.data = data if backend.is_array(data) else backend.numpy.asarray(data)
         self.requires_grad = requires_grad
         self._grad = None
-        self.grad_fn = grad_fn
+        self._grad_fn = grad_fn
         self._accumulator = None
         self._counter = [0]
         self._base = None
         self._view_fn = None
+        self._view_version = 0
 
     # -- graph bookkeeping --------------------------------------------------------------------
+    @property
+    def grad_fn(self):
+        """The node that made this tensor (None for leaves and constants)."""
+        if self._base is not None and self._view_version != self._counter[0]:
+            self._remake_view_history()
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        self._grad_fn = node
+
     @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
 
     def _node(self):
         """The node a consumer of this tensor links to (None for constants)."""
-        if self.grad_fn is not None:
-            return self.grad_fn
+        grad_fn = self.grad_fn
+        if grad_fn is not None:
+            return grad_fn
         if not self.requires_grad:
             return None
         if self._accumulator is None:
@@ -276,7 +292,7 @@ class Tensor:
         else:
             outer = source._view_fn
             self._base, self._view_fn = source._base, lambda array: view_fn(outer(array))
-        self._counter = source._counter
+        self._counter, self._view_version = source._counter, source._counter[0]
         return self
 
     # -- backward -----------------------------------------------------------------------------
@@ -414,8 +430,17 @@ class Tensor:
     def _rebase_view(self, node):
         """After an in-place op ``node`` wrote through this view, the base's history becomes
         PyTorch's ``CopySlices`` node and this view's history a view of that."""
+        base = self._base
+        base.grad_fn, base.requires_grad = copy_slices(base, self._view_fn, node), True
+        self._remake_view_history()
+
+    def _remake_view_history(self):
+        """This view's history taken from its base's current one (AsStridedBackward0, as
+        PyTorch names it): the gradient of the view lands in its part of the base."""
         base, view_fn = self._base, self._view_fn
-        base.grad_fn, base.requires_grad = copy_slices(base, view_fn, node), True
+        self._view_version = self._counter[0]
+        if not base.requires_grad:
+            return
         shape, xp = base.data.shape, backend.namespace(base.data)
 
         def backward(g):
@@ -423,7 +448,7 @@ class Tensor:
             view_fn(full)[...] = g
             return (full,)
 
-        self.grad_fn, self.requires_grad = Node("AsStridedBackward0", backward, (base,)), True
+        self._grad_fn, self.requires_grad = Node("AsStridedBackward0", backward, (base,)), True
 
 
 def copy_slices(base, view_fn, node):

@@ -33,13 +33,13 @@ def log_softmax(x, dim):
 
 
 def linear(x, weight, bias=None):
-    """x @ weight.T + bias. A matrix input gives AddmmBackward0 (MmBackward0 without bias), as
-    PyTorch's Linear; other inputs are flattened to a matrix and reshaped back."""
+    """x @ weight.T + bias, built as PyTorch builds it: without bias a matmul; with bias one
+    AddmmBackward0 node, after flattening an input that is not a matrix (reshaped back)."""
+    if bias is None:
+        return ops.matmul(x, views.t(weight))
     if x.ndim != 2:
         flat = linear(views.reshape(x, -1, x.shape[-1]), weight, bias)
         return views.reshape(flat, *x.shape[:-1], weight.shape[0])
-    if bias is None:
-        return ops.matmul(x, views.t(weight))
     return ops.addmm(bias, x, views.t(weight))
 
 

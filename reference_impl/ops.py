@@ -80,6 +80,7 @@ def promote(a, b, floating=False):
             x = x.astype(backend.DEFAULT_FLOAT)
     if floating and x.dtype.kind in "biu":
         x = x.astype(backend.DEFAULT_FLOAT)
+        y = y.astype(backend.DEFAULT_FLOAT) if isinstance(b, Tensor) else y
     return x, y
 
 
@@ -240,10 +241,15 @@ def sigmoid(a):
     return record("SigmoidBackward0", out, (a,), lambda g: (g * out * (1 - out),), keep_output=True)
 
 
+def masked(g, mask):
+    """g where ``mask`` holds, else exactly 0 (also where g is inf or nan, as in PyTorch)."""
+    return backend.namespace(g).where(mask, g, 0)
+
+
 def relu(a):
     """max(x, 0): the gradient is 1 where x > 0 and 0 where x <= 0, as PyTorch."""
     out = xp_of(a).maximum(a.data, 0)
-    return record("ReluBackward0", out, (a,), lambda g: (g * (out > 0),), keep_output=True)
+    return record("ReluBackward0", out, (a,), lambda g: (masked(g, out > 0),), keep_output=True)
 
 
 def _clip(name, a, low, high):
@@ -260,7 +266,7 @@ def _clip(name, a, low, high):
             inside &= x >= low
         if high is not None:
             inside &= x <= high
-        return (g * inside,)
+        return (masked(g, inside),)
 
     return record(name, out, (a,), backward, (a,))
 
@@ -335,18 +341,20 @@ def _extremum(a, dim, keepdim, largest):
     if dim is None:
         out = x.max() if largest else x.min()
         winners = x == out
-        return record(f"{kind}Backward1", out, (a,), lambda g: (g * winners / winners.sum(),), (a,))
+        return record(
+            f"{kind}Backward1", out, (a,), lambda g: (masked(g / winners.sum(), winners),), (a,)
+        )
     dim = dim % max(x.ndim, 1)
     index = (x.argmax if largest else x.argmin)(axis=dim, keepdims=True)
     values = (x.max if largest else x.min)(axis=dim, keepdims=True)
 
     def backward(g):
         positions = xp.arange(x.shape[dim]).reshape([-1 if d == dim else 1 for d in range(x.ndim)])
-        return (_expand(g, x.shape, (dim,), keepdim) * (positions == index),)
+        return (masked(_expand(g, x.shape, (dim,), keepdim), positions == index),)
 
-    if not keepdim:
-        values, index = values.squeeze(dim), index.squeeze(dim)
-    return Extremum(record(f"{kind}Backward0", values, (a,), backward, (a,)), Tensor(index))
+    indices = index if keepdim else index.squeeze(dim)
+    values = values if keepdim else values.squeeze(dim)
+    return Extremum(record(f"{kind}Backward0", values, (a,), backward, (a,)), Tensor(indices))
 
 
 def maximum(a, dim=None, keepdim=False):
