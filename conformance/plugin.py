@@ -132,7 +132,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_cmdline_main(config: pytest.Config):
     # Before pytest-xdist reads its options: --isolate means "distribute, at least 1 worker".
-    if config.getoption(ISOLATE, False):
+    # Not on the workers themselves: each would start workers of its own, without end.
+    if config.getoption(ISOLATE, False) and not hasattr(config, "workerinput"):
         if not config.pluginmanager.hasplugin("xdist"):
             raise pytest.UsageError(f"{ISOLATE} needs pytest-xdist: pip install pytest-xdist")
         if not config.option.numprocesses:
@@ -160,7 +161,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.pluginmanager.hasplugin("xdist"):  # a crashed worker's spec still counts, by name
         run = config.stash[run_key]
         isolation.seed_worker(config, run.basics)
-        handler = isolation.CrashHandler(run.targets, config.rootpath, RESULT)
+        timeout = config.getoption("timeout", None) or config.getoption(SPEC_TIMEOUT)
+        handler = isolation.CrashHandler(run.targets, config.rootpath, RESULT, float(timeout))
         config.pluginmanager.register(handler, "conformance-isolation")
 
 
