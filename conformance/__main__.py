@@ -18,7 +18,9 @@ DOCS = {
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m conformance", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    listing = commands.add_parser("list", help="list every spec: id, behaviour")
+    listing = commands.add_parser(
+        "list", help="list every spec: id, behaviour, sources, capabilities"
+    )
     listing.add_argument("--json", action="store_true", help="full metadata as JSON")
     commands.add_parser("capabilities", help="the capability vocabulary")
     docs = commands.add_parser("docs", help="regenerate docs/catalogue.md and docs/contract.md")

@@ -199,7 +199,7 @@ def two_layer_losses_float64(steps=200, lr=1e-4):
 @spec(
     id="examples.two_layer_training",
     behaviour="the blog's manual two-layer network (clamp ReLU, squared-error sum, 200 steps of "
-    "lr 1e-4) follows the exact loss curve and cuts the loss over 20-fold",
+    "lr 1e-4) follows the exact loss curve and cuts the loss over 50-fold",
     sources=[Source(BLOG, "The network with autograd"), maths("the same loop in float64 NumPy")],
     requires={
         "autograd.backward",
@@ -237,8 +237,8 @@ def test_two_layer_training(engine):
     expected = two_layer_losses_float64()
     expect_close(losses[::10], expected[::10], what="loss at every tenth step")
     expect_true(
-        float(losses[-1]) < float(losses[0]) / 20,
-        what="final loss below 1/20 of the first",
+        float(losses[-1]) < float(losses[0]) / 50,
+        what="final loss below 1/50 of the first (the float64 run: 7312 to 91.8)",
         got=(float(losses[0]), float(losses[-1])),
     )
 
