@@ -115,7 +115,8 @@ def _diagnosis(got: np.ndarray, expected: np.ndarray) -> str:
         return "got contains NaN"
     if np.isinf(got).any() and not np.isinf(expected).any():
         return "got contains inf (overflow?)"
-    nonzero = (expected != 0) & (got != 0)
+    comparable = np.isfinite(got) & np.isfinite(expected)
+    nonzero = comparable & (expected != 0) & (got != 0)
     if nonzero.any():
         if (np.sign(got[nonzero]) != np.sign(expected[nonzero])).all():
             return "every compared value has the wrong sign"
@@ -147,14 +148,15 @@ def expect_close(got, expected, *, what: str, kind: str = "value", tol: Toleranc
     spec = running.get().spec
     tol = tol or (spec.tolerance if spec else None) or tolerances.for_dtype(str(actual.dtype), kind)
     values = actual.astype(np.float64)
-    error = np.abs(values - wanted)
-    with np.errstate(invalid="ignore"):
-        # equal values pass even where the error is NaN (inf - inf)
-        bad = ~((error <= tol.allowed(wanted)) | (values == wanted))
+    with np.errstate(invalid="ignore"):  # inf - inf and 0 * inf are NaN, and handled below
+        error = np.abs(values - wanted)
+        allowed_at = np.broadcast_to(tol.allowed(wanted), error.shape)
+        # An infinite expectation allows an infinite error: only inf itself matches it.
+        bad = ~np.where(np.isfinite(wanted), error <= allowed_at, values == wanted)
     if bad.any():
         score = np.where(bad, np.nan_to_num(error, nan=np.inf), -1.0)  # a NaN is the worst
         worst = np.unravel_index(np.argmax(score), error.shape)
-        allowed = np.broadcast_to(tol.allowed(wanted), error.shape)[worst]
+        allowed = allowed_at[worst]
         fail(
             f"{what} is not close to the expected value",
             f"expected:  {show(wanted)}",

@@ -1,0 +1,144 @@
+"""The command lines: ``pytest --help`` and ``python -m conformance``; the generated pages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance import __main__ as cli
+from conformance import catalogue, discovery
+from conformance.capabilities import CAPABILITIES
+from tests.plugin_run import REPO, PluginRun, spec_source
+
+OPTIONS = (
+    "--engine",
+    "--device",
+    "--spec-timeout",
+    "--conformance-report",
+    "--baseline",
+    "--write-baseline",
+    "--isolate",
+)
+
+
+@pytest.fixture
+def run(pytester, monkeypatch):
+    return PluginRun(pytester, monkeypatch)
+
+
+def help_of_options(result) -> dict[str, str]:
+    """Option -> its help text, from the "autograd conformance" group of ``pytest --help``."""
+    lines = result.stdout.str().split("autograd conformance:\n", 1)[1].split("\n\n", 1)[0]
+    found: dict[str, str] = {}
+    for line in lines.splitlines():
+        words = line.split()
+        if line.startswith("  --"):
+            option = words[0].split("=")[0]
+            found[option] = " ".join(words[1:])
+        else:
+            found[option] += " " + " ".join(words)
+    return found
+
+
+def test_help_lists_every_option_with_help_text(run):
+    result = run("--help")
+    assert result.ret == pytest.ExitCode.OK
+    options = help_of_options(result)
+    assert sorted(options) == sorted(OPTIONS)
+    assert all(len(text.split()) >= 5 for text in options.values()), options
+    assert "Default: reference" in options["--engine"]
+    assert "Default: 60" in options["--spec-timeout"]
+
+
+def test_help_works_when_the_default_engine_cannot_load(run, monkeypatch):
+    monkeypatch.setitem(discovery.BUILTIN, "reference", "no_such_module_xyz:Engine")
+    assert run("--help").ret == pytest.ExitCode.OK
+    # A session without specs is not disturbed either; one with a spec says what is wrong.
+    run.pytester.makepyfile(test_plain="def test_plain():\n    pass\n")
+    run().assert_outcomes(passed=1)
+    run.write(spec_source())
+    result = run()
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(
+        ["*the default engine cannot be used: engine 'reference': cannot import*--engine=NAME"]
+    )
+
+
+def test_explicit_engine_is_loaded_even_without_specs(run):
+    # An explicitly named engine that cannot load is a usage error at once.
+    result = run("--engine=no_such_module_xyz:Engine")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+# -- python -m conformance ---------------------------------------------------------------------
+def test_list(capsys):
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    count, word = out[-1].split()[:2]  # "111 specs", maybe followed by counts per chapter
+    assert word.startswith("specs") and int(count) == len(catalogue.collect())
+    assert any(line.startswith("autograd.square_grad ") for line in out)
+
+
+def test_list_json(capsys):
+    assert cli.main(["list", "--json"]) == 0
+    specs = json.loads(capsys.readouterr().out)
+    square = next(s for s in specs if s["id"] == "autograd.square_grad")
+    assert set(square) >= {"id", "behaviour", "sources", "requires", "basic", "note"}
+    assert square["requires"] == ["autograd.backward"]
+    assert all(set(source) == {"document", "section"} for source in square["sources"])
+
+
+def test_capabilities_by_module_entry():
+    ran = subprocess.run(
+        [sys.executable, "-m", "conformance", "capabilities"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    names = [line.split()[0] for line in ran.stdout.splitlines()]
+    assert names == list(CAPABILITIES)
+
+
+def test_unknown_command_is_an_error(capsys):
+    with pytest.raises(SystemExit) as exit:
+        cli.main(["nonsense"])
+    assert exit.value.code == 2
+    assert "invalid choice: 'nonsense'" in capsys.readouterr().err
+
+
+# -- the generated pages -----------------------------------------------------------------------
+def stale_pages(folder: Path) -> list[str]:
+    """The generated pages in ``folder`` that differ from what ``docs`` would write now."""
+    return [
+        name
+        for name, render in cli.DOCS.items()
+        if not (folder / name).is_file() or (folder / name).read_text(encoding="utf-8") != render()
+    ]
+
+
+def test_committed_pages_are_up_to_date():
+    assert stale_pages(REPO / "docs") == [], "run: python -m conformance docs"
+
+
+def test_a_stale_page_is_found_and_docs_regenerates_it(tmp_path, capsys):
+    shutil.copytree(REPO / "docs", tmp_path, dirs_exist_ok=True)
+    contract = tmp_path / "contract.md"
+    contract.write_text(contract.read_text().replace("`optim.adam`", "`optim.adamw`"))
+    assert stale_pages(tmp_path) == ["contract.md"]
+    assert cli.main(["docs", "--dir", str(tmp_path)]) == 0
+    assert f"wrote {contract}" in capsys.readouterr().out
+    assert stale_pages(tmp_path) == []
+
+
+def test_contract_page_documents_every_capability_and_method():
+    from conformance.engine import contract_methods
+
+    page = cli.DOCS["contract.md"]()
+    assert all(f"### `{name}`" in page for name in CAPABILITIES)
+    assert all(f"`Engine.{name}`" in page for _, name, _ in contract_methods())

@@ -1,0 +1,163 @@
+"""The plain functions behind the messages: hints, comparisons and the tolerance table."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from conformance import tolerance
+from conformance.expect import (
+    SpecFailure,
+    _diagnosis,
+    _simple_factor,
+    expect_close,
+    expect_equal,
+    expect_raises,
+    expect_true,
+)
+from conformance.tolerance import EXACT, TOLERANCES, Tolerance, for_dtype
+
+
+# -- hints -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("got", "expected", "hint"),
+    [
+        ([-1.0, -2.0], [1.0, 2.0], "every compared value has the wrong sign"),
+        (-6.0, 6.0, "every compared value has the wrong sign"),
+        ([2.0, 4.0], [1.0, 2.0], "got is expected times 2"),
+        ([0.5, 1.0, 0.0], [1.0, 2.0, 0.0], "got is expected times 0.5"),
+        (3.0, 2.0, "got is expected times 1.5"),  # one value, but a simple fraction
+        ([1.002, 2.004], [1.0, 2.0], "got is expected times 1.002"),  # shared by two values
+        ([np.nan, 1.0], [1.0, 1.0], "got contains NaN"),
+        ([np.inf], [1.0], "got contains inf (overflow?)"),
+        (6.0, 6.01, ""),  # one value a little off: a rounding question, not a formula
+        ([1.0, -2.0], [-1.0, -2.0], ""),  # some signs wrong: no pattern to name
+        ([2.0, 3.0], [1.0, 2.0], ""),  # different factors
+        ([0.0, 0.0], [1.0, 2.0], ""),  # nothing to compare a ratio on
+        ([1.0], [1.0], ""),
+        ([np.nan], [np.nan], ""),
+    ],
+)
+def test_diagnosis(got, expected, hint):
+    got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    assert _diagnosis(got, expected) == hint
+
+
+@pytest.mark.parametrize(
+    ("ratio", "simple"),
+    [(2.0, True), (0.5, True), (1 / 3, True), (0.75, True), (1.5, True), (-2.0, True)]
+    + [(1.0, False), (0.998, False), (1.0004, False), (1e-5, False), (2.2, False), (0.6, False)],
+)
+def test_simple_factor(ratio, simple):
+    assert _simple_factor(ratio) is simple
+
+
+# -- expect_close outside a spec ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("got", "expected"),
+    [
+        (np.float32(0.1), 0.1),  # float32 rounding is inside the float32 table
+        (np.array([1.0, -np.inf, np.inf]), [1.0, -np.inf, np.inf]),
+        (np.array([3, 4]), [3, 4]),
+        (np.float64(1.0 + 1e-11), 1.0),
+    ],
+    ids=["float32-rounding", "infinities", "integers", "float64"],
+)
+def test_expect_close_accepts(got, expected):
+    expect_close(got, expected, what="value")
+
+
+@pytest.mark.parametrize(
+    ("got", "expected", "message"),
+    [
+        (np.float32(1.001), 1.0, "|got - expected| = 0.001 at index (), allowed 1.1e-05"),
+        (np.array([3, 4]), [3, 5], "= 1 at index (1,), allowed 0 (rtol=0, atol=0; exact"),
+        (np.float64(1.0 + 1e-8), 1.0, "allowed 1.01e-10 (rtol=1e-10, atol=1e-12; float64 table)"),
+        (np.array([np.nan, 1.0, 5.0]), [1.0, 1.0, 1.0], "= nan at index (0,)"),
+        (np.array([np.inf]), [-np.inf], "= inf at index (0,)"),
+        (np.array([1.0, 5.0]), [1.0, np.inf], "= inf at index (1,)"),
+        (np.array([[1.0, 2.0]]), [1.0, 2.0], "shape mismatch in value"),
+    ],
+    ids=[
+        "float32",
+        "integers",
+        "float64",
+        "nan-is-the-worst",
+        "opposite-infinity",
+        "finite-for-infinity",
+        "shape",
+    ],
+)
+def test_expect_close_rejects(got, expected, message):
+    with pytest.raises(SpecFailure) as failure:
+        expect_close(got, expected, what="value")
+    assert message in str(failure.value)
+
+
+def test_expect_close_explicit_tolerance_wins():
+    loose = Tolerance(rtol=0.1, atol=0.0, why="a test")
+    expect_close(np.float32(1.05), 1.0, what="value", tol=loose)
+    with pytest.raises(SpecFailure, match=r"rtol=0.1, atol=0; a test"):
+        expect_close(np.float32(1.2), 1.0, what="value", tol=loose)
+
+
+def test_gradient_tolerance_is_wider_than_value_tolerance():
+    expect_close(np.float32(1.00005), 1.0, what="grad", kind="grad")
+    with pytest.raises(SpecFailure):
+        expect_close(np.float32(1.00005), 1.0, what="value")
+
+
+def test_other_helpers_say_expected_and_got():
+    with pytest.raises(SpecFailure, match=r"n differs\n  expected:  3\n  got:       4"):
+        expect_equal(4, 3, what="n")
+    with pytest.raises(SpecFailure, match=r"expected all zeros\n  got:       \[1\]"):
+        expect_true(False, what="all zeros", got=[1])
+    with pytest.raises(SpecFailure, match="expected an error: a bad call"):
+        with expect_raises(what="a bad call"):
+            pass
+    with expect_raises(what="a bad call", types=(ValueError,)):
+        raise ValueError("bad")
+
+
+# -- the tolerance table -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("dtype", "kind", "expected"),
+    [
+        ("float32", "value", TOLERANCES["float32"]["value"]),
+        ("float32", "grad", TOLERANCES["float32"]["grad"]),
+        ("float64", "value", TOLERANCES["float64"]["value"]),
+        ("float64", "grad", TOLERANCES["float64"]["grad"]),
+        ("float16", "value", TOLERANCES["float32"]["value"]),
+        ("int64", "value", EXACT),
+        ("bool", "grad", EXACT),
+    ],
+)
+def test_for_dtype(dtype, kind, expected):
+    assert for_dtype(dtype, kind) == expected
+
+
+def test_table_is_ordered_by_precision():
+    for kind in ("value", "grad"):
+        wide, narrow = TOLERANCES["float32"][kind], TOLERANCES["float64"][kind]
+        assert narrow.rtol < wide.rtol and narrow.atol < wide.atol
+        assert np.finfo(np.float32).eps < wide.rtol  # room for float32 rounding
+        assert np.finfo(np.float64).eps < narrow.rtol
+    for dtype in TOLERANCES:
+        assert TOLERANCES[dtype]["value"].rtol < TOLERANCES[dtype]["grad"].rtol
+
+
+def test_tolerance_allowed_and_text():
+    tol = Tolerance(rtol=1e-3, atol=1e-6, why="why")
+    assert np.allclose(tol.allowed(np.array([0.0, -2.0])), [1e-6, 1e-6 + 2e-3])
+    assert str(tol) == "rtol=0.001, atol=1e-06"
+    assert tolerance.for_dtype("float32").why == "float32 table"
+
+
+def test_rule_is_numpys_isclose():
+    tol = TOLERANCES["float32"]["value"]
+    for got, wanted in [(1.0 + 1e-5, 1.0), (1.0 + 2e-5, 1.0), (1e-6, 0.0), (2e-6, 0.0)]:
+        inside = abs(got - wanted) <= tol.allowed(wanted)
+        assert inside == math.isclose(got, wanted, rel_tol=0, abs_tol=tol.allowed(wanted))
+        assert inside == np.isclose(got, wanted, rtol=tol.rtol, atol=tol.atol)
