@@ -121,7 +121,7 @@ def test_linear_init(engine):
     requires={"nn.linear", "random.manual_seed"},
 )
 def test_linear_init_seeded(engine):
-    first, second, _ = network(engine, seed=6)
+    first, _, _ = network(engine, seed=6)
     again, _, _ = network(engine, seed=6)
     expect_equal(
         np.asarray(engine.to_numpy(again.weight)),

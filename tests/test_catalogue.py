@@ -288,8 +288,8 @@ class DecoupledAdamEngine(TorchEngine):
 
 
 class HalvedWeightDecayEngine(TorchEngine):
-    """Applies weight_decay at half strength, as if it were the lambda of (lambda / 2) w**2...
-    read the wrong way round."""
+    """Adds weight_decay / 2 * w to the gradient: the courses' lambda * sum(w**2) penalty mixed
+    up with PyTorch's convention (weight_decay * w, the gradient of weight_decay / 2 * w**2)."""
 
     name = "halved-weight-decay"
 
