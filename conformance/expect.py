@@ -58,7 +58,9 @@ def fail(what: str, *lines: str) -> None:
         text += [f"  source:    {source}" for source in now.spec.sources]
         if now.spec.note:
             text.append(f"  note:      {now.spec.note}")
-    raise SpecFailure("\n".join(text))
+    failure = SpecFailure("\n".join(text))
+    failure.what = what  # the short form, used in "blocked by" reasons
+    raise failure
 
 
 def as_array(value) -> np.ndarray:

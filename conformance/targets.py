@@ -47,7 +47,7 @@ class Target:
 
 
 def first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
+    text = [error.what] if hasattr(error, "what") else str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[0] if text else ''}"
 
 
@@ -77,6 +77,9 @@ class BasicSpecs:
                 continue
             key = (basic.id, target.id)
             if key not in self.results:
+                # Marked first: if the check hangs until the spec timeout stops it, later
+                # dependants are blocked at once instead of hanging in turn.
+                self.results[key] = "did not finish (hung, or timed out)"
                 self.results[key] = self._run(basic, function, target)
             if self.results[key] is not None:
                 return (
