@@ -71,8 +71,7 @@ class Node:
         "_name",
         "backward",
         "next_functions",
-        "shapes",
-        "dtypes",
+        "input_metadata",
         "saved",
         "versions",
         "retained",
@@ -81,18 +80,15 @@ class Node:
     def __init__(self, name, backward, inputs, saved=()):
         self._name = name
         self.backward = backward  # gradient of the output -> tuple of gradients of the inputs
-        edges, shapes, dtypes = [], [], []
+        edges, metadata = [], []  # per input: its node, and the shape and dtype of its gradient
         for t in inputs:
             if isinstance(t, Tensor):
                 edges.append((t._node(), 0))
-                shapes.append(t.data.shape)
-                dtypes.append(t.data.dtype)
+                metadata.append((t.data.shape, t.data.dtype))
             else:  # a Python number: no gradient flows to it
                 edges.append((None, 0))
-                shapes.append(())
-                dtypes.append(None)
-        self.next_functions = tuple(edges)
-        self.shapes, self.dtypes = tuple(shapes), tuple(dtypes)
+                metadata.append(None)
+        self.next_functions, self.input_metadata = tuple(edges), tuple(metadata)
         self.saved = saved  # what the gradient reads: tensors (version-checked) or numbers
         self.versions = versions_of(saved)
         self.retained = None  # the non-leaf tensor that asked for retain_grad()
@@ -130,7 +126,7 @@ class Node:
 
 def versions_of(saved):
     """The version of each saved tensor (None for a saved number, which cannot change)."""
-    return tuple(t._counter[0] if isinstance(t, Tensor) else None for t in saved)
+    return tuple([t._counter[0] if isinstance(t, Tensor) else None for t in saved])
 
 
 class AccumulateGrad:
@@ -162,6 +158,9 @@ def unbroadcast(grad, shape):
     return grad.sum(axis=axes, keepdims=True) if axes else grad
 
 
+_ndarray, _asarray = backend.numpy.ndarray, backend.numpy.asarray
+
+
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
@@ -186,7 +185,7 @@ class Tensor:
 
     def __init__(self, data, requires_grad=False, grad_fn=None):
         # NumPy turns 0-d results into scalars; a tensor always holds an array
-        self.data = data if backend.is_array(data) else backend.numpy.asarray(data)
+        self.data = data if data.__class__ is _ndarray or backend.is_array(data) else _asarray(data)
         self.requires_grad = requires_grad
         self._grad = None
         self._grad_fn = grad_fn
@@ -214,9 +213,10 @@ class Tensor:
 
     def _node(self):
         """The node a consumer of this tensor links to (None for constants)."""
-        grad_fn = self.grad_fn
-        if grad_fn is not None:
-            return grad_fn
+        if self._base is not None and self._view_version != self._counter[0]:
+            self._remake_view_history()
+        if self._grad_fn is not None:
+            return self._grad_fn
         if not self.requires_grad:
             return None
         if self._accumulator is None:
@@ -465,8 +465,7 @@ def copy_slices(base, view_fn, node):
 
     copy = Node("CopySlices", backward, ())
     copy.next_functions = ((base._node(), 0), *node.next_functions[1:])
-    copy.shapes = (base.data.shape, *node.shapes[1:])
-    copy.dtypes = (base.data.dtype, *node.dtypes[1:])
+    copy.input_metadata = ((base.data.shape, base.data.dtype), *node.input_metadata[1:])
     copy.saved, copy.versions = node.saved, node.versions
     return copy
 
@@ -507,9 +506,10 @@ def run_backward(root, seed, retain_graph=False):
                 continue
             child_grad = input_grads[i] if input_grads else None
             if child_grad is not None:
-                child_grad = unbroadcast(child_grad, node.shapes[i])
-                if child_grad.dtype != node.dtypes[i]:
-                    child_grad = child_grad.astype(node.dtypes[i])
+                shape, dtype = node.input_metadata[i]
+                child_grad = unbroadcast(child_grad, shape)
+                if child_grad.dtype != dtype:
+                    child_grad = child_grad.astype(dtype)
                 grads[child] = grads[child] + child_grad if child in grads else child_grad
             waiting[child] -= 1
             if waiting[child] == 0:

@@ -28,7 +28,7 @@ def record(name, data, inputs, backward, saved=(), keep_output=False):
         for t in inputs:
             if isinstance(t, Tensor) and t.requires_grad:
                 out.requires_grad = True
-                out.grad_fn = Node(name, backward, inputs, saved + ((out,) if keep_output else ()))
+                out.grad_fn = Node(name, backward, inputs, (*saved, out) if keep_output else saved)
                 break
     return out
 
@@ -71,6 +71,8 @@ def promote(a, b, floating=False):
     x = a.data
     if isinstance(b, Tensor):
         y = b.data
+        if x.dtype == y.dtype and not floating:  # the common case, first
+            return x, y
         if x.dtype != y.dtype:
             dtype = result_dtype(x, y)
             x, y = x.astype(dtype, copy=False), y.astype(dtype, copy=False)
@@ -155,8 +157,11 @@ def power(a, exponent):
     """a ** n for a number n (PowBackward0) or a tensor n (PowBackward1)."""
     exponent = operand(exponent)
     x, n = promote(a, exponent)
-    with backend.quiet():
+    if isinstance(n, int) and n >= 0:  # x**2 and the like: no invalid values possible
         out = x**n
+    else:
+        with backend.quiet():
+            out = x**n
     if not isinstance(exponent, Tensor):
         if n == 0:  # d(x**0)/dx = 0 everywhere, also at x = 0 where n * x**(n-1) is nan
             return record("PowBackward0", out, (a,), lambda g: (_zeros(g),), (a,))
@@ -254,11 +259,13 @@ def relu(a):
 
 def _clip(name, a, low, high):
     """Clip to [low, high] (either may be None); the gradient passes where low <= x <= high."""
-    if any(isinstance(v, Tensor) and v.requires_grad for v in (low, high)):
-        raise NotImplementedError(f"{name}: the gradient with respect to tensor bounds")
-    low, high = (v.data if isinstance(v, Tensor) else v for v in (low, high))
+    if isinstance(low, Tensor) or isinstance(high, Tensor):
+        if (low is not None and low.requires_grad) or (high is not None and high.requires_grad):
+            raise NotImplementedError(f"{name}: the gradient with respect to tensor bounds")
+        low, high = (v.data if isinstance(v, Tensor) else v for v in (low, high))
     x, xp = a.data, xp_of(a)
-    out = xp.clip(x, low, high).astype(x.dtype, copy=False)
+    out = x if low is None else xp.maximum(x, low)  # ufuncs: NaN stays NaN, as in PyTorch
+    out = out if high is None else xp.minimum(out, high)
 
     def backward(g):
         inside = xp.ones(x.shape, dtype=bool)
@@ -324,7 +331,7 @@ def mean(a, dim=None, keepdim=False):
             count *= a.data.shape[d]
     return record(
         "MeanBackward0" if dim is None else "MeanBackward1",
-        a.data.mean(axis=dim, keepdims=keepdim),
+        a.data.sum(axis=dim, keepdims=keepdim) / count,
         (a,),
         lambda g: (_expand(g, a.data.shape, dim, keepdim) / count,),
     )
@@ -422,7 +429,7 @@ def log_softmax(a, dim):
 
 
 # -- matrix products -------------------------------------------------------------------------
-_PRODUCTS = {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0"}
+_PRODUCTS = {(2, 1): "MvBackward0", (1, 1): "DotBackward0"}
 
 
 def matmul(a, b):
@@ -430,13 +437,15 @@ def matmul(a, b):
     g @ b.T for a and a.T @ g for b), 2-d @ 1-d MvBackward0, 1-d @ 1-d DotBackward0; a 1-d
     left operand is a row (UnsqueezeBackward0, MmBackward0, SqueezeBackward4); stacks of
     matrices broadcast (BmmBackward0 here, several nodes in PyTorch)."""
-    if a.ndim == 0 or b.ndim == 0:
+    x, y = promote(a, b)
+    if x.ndim == 2 and y.ndim == 2:  # the common case: a matrix product, MmBackward0
+        return record("MmBackward0", x @ y, (a, b), lambda g: (g @ y.T, x.T @ g), (a, b))
+    if x.ndim == 0 or y.ndim == 0:
         raise RuntimeError("matmul: both arguments need at least one dimension")
     if a.ndim == 1 and b.ndim > 1:
         return views.squeeze(matmul(views.unsqueeze(a, 0), b), -2, name="SqueezeBackward4")
     if b.ndim == 1 and a.ndim > 2:
         return views.squeeze(matmul(a, views.unsqueeze(b, -1)), -1, name="SqueezeBackward4")
-    x, y = promote(a, b)
     xp = xp_of(a)
 
     def backward(g):

@@ -196,6 +196,8 @@ def getitem(a, index):
     (a full slice inside a tuple is skipped), then any advanced part in one IndexBackward0."""
     if not isinstance(index, tuple):
         index = _as_index(index)
+        if _is_advanced(index):  # one array of indices, as a minibatch is taken
+            return gather(a, _arrays((index,)))
         if isinstance(index, int):
             return select(a, 0, index)
         if isinstance(index, slice):
