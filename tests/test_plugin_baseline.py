@@ -64,6 +64,14 @@ def test_stale_entry_is_a_warning_naming_it(run):
     result.stdout.no_fnmatch_line("*baseline line 1*")
 
 
+def test_entry_for_a_deselected_spec_is_not_stale(run):
+    run.write(WRONG_SIGN, PASSING)
+    run.pytester.makefile(".txt", known="demo.square_grad\n")
+    result = run(TINY_ENGINE, "--baseline=known.txt", "-k", "demo.passing")
+    result.assert_outcomes(passed=1, deselected=1)
+    result.stdout.no_fnmatch_line("*matches no collected spec*")
+
+
 def test_entry_for_another_target_does_not_hide_a_failure(run):
     result = with_baseline(run, "demo.square_grad[torch-cpu]\n", WRONG_SIGN)
     result.assert_outcomes(failed=1)
