@@ -36,8 +36,9 @@ class Target:
             return f"engine {self.engine.name!r} has no device {self.device!r}: {reason}"
         missing = sorted(spec.capabilities - set(self.engine.capabilities))
         if missing:
+            noun = "capability" if len(missing) == 1 else "capabilities"
             return (
-                f"engine {self.engine.name!r} does not declare capability "
+                f"engine {self.engine.name!r} does not declare {noun} "
                 f"{', '.join(repr(name) for name in missing)} required by spec {spec.id}"
             )
         return None

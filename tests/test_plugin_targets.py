@@ -139,7 +139,7 @@ def info(*requires: str) -> SpecInfo:
             TensorsOnlyEngine(),
             "cpu",
             ["optim.sgd", "autograd.backward"],
-            "engine 'tinytensors' does not declare capability 'autograd.backward', 'optim.sgd' "
+            "engine 'tinytensors' does not declare capabilities 'autograd.backward', 'optim.sgd' "
             "required by spec demo.example",
         ),
         (
