@@ -120,7 +120,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="run specs in worker processes (pytest-xdist), so that an engine that crashes the "
         "interpreter fails the running spec instead of ending the run. Uses -n if given, else 1 "
-        "worker; crashed workers are replaced.",
+        "worker; crashed workers are replaced. Add --timeout-method=thread to also fail hangs "
+        "that signals cannot interrupt.",
     )
     group.addoption(
         WRITE_BASELINE,
