@@ -61,6 +61,16 @@ def device_of(array) -> str:
     return "cpu" if namespace(array) is numpy else "cuda"
 
 
+def scatter_add(target, index, values):
+    """target[index] += values, where repeated indices each add their share."""
+    if namespace(target) is numpy:
+        numpy.add.at(target, index, values)
+    else:
+        import cupyx  # only reached with CuPy arrays, so CuPy is installed
+
+        cupyx.scatter_add(target, index, values)
+
+
 def quiet():
     """IEEE results (inf, nan) without NumPy's warnings, as PyTorch gives them."""
     return numpy.errstate(all="ignore")

@@ -380,7 +380,11 @@ class Tensor:
 
     def __repr__(self) -> str:
         values = backend.numpy.array2string(
-            backend.to_host(self.data), separator=", ", precision=4, floatmode="maxprec_equal"
+            backend.to_host(self.data),
+            separator=", ",
+            precision=4,
+            floatmode="maxprec_equal",
+            prefix="tensor(",  # rows after the first line up under the first, as in PyTorch
         )
         extra = "" if self.data.dtype in ("float32", "int64", "bool") else f", dtype={self.dtype}"
         if self.grad_fn is not None:

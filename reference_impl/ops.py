@@ -450,7 +450,7 @@ def matmul(a, b):
 
     def backward(g):
         if b.ndim == 1:  # matrix times vector, or dot product
-            return (xp.multiply.outer(g, y), x.T @ g) if a.ndim == 2 else (g * y, g * x)
+            return (g[:, None] * y, x.T @ g) if a.ndim == 2 else (g * y, g * x)
         return g @ xp.swapaxes(y, -1, -2), xp.swapaxes(x, -1, -2) @ g
 
     name = _PRODUCTS.get((a.ndim, b.ndim), "BmmBackward0")

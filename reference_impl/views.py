@@ -162,7 +162,7 @@ def gather(a, index):
 
     def backward(g):
         full = xp.zeros(a.data.shape, dtype=g.dtype)
-        xp.add.at(full, index, g)
+        backend.scatter_add(full, index, g)
         return (full,)
 
     return ops.record("IndexBackward0", a.data[index], (a,), backward)
@@ -184,7 +184,7 @@ def _is_advanced(part):
 
 
 def _arrays(index):
-    """Boolean masks as the integer arrays of their True positions (what ``add.at`` needs)."""
+    """Boolean masks as the integer arrays of their True positions (what scatter_add needs)."""
     bool_dtype, out = backend.dtype("bool"), ()
     for part in index:
         out += tuple(part.nonzero()) if getattr(part, "dtype", None) is bool_dtype else (part,)
