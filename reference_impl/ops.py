@@ -14,7 +14,7 @@ import collections
 import math
 
 from reference_impl import backend, views
-from reference_impl.core import Node, Tensor, as_tensor, is_grad_enabled  # noqa: F401
+from reference_impl.core import Node, Tensor, is_grad_enabled
 
 _Number = int | float | bool
 
