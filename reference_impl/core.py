@@ -498,20 +498,23 @@ def run_backward(root, seed, retain_graph=False):
             if grad is not None:
                 accumulate(node.variable, grad)
             continue
-        input_grads = ()
-        if grad is not None:
+        if grad is None:  # nothing reached this node, so nothing flows on from it
+            input_grads = (None,) * len(node.next_functions)
+        else:
             if node.retained is not None:
                 accumulate(node.retained, grad)
             input_grads = node.apply(grad)
             if not retain_graph:
                 node.free()
-        for i, (child, _) in enumerate(node.next_functions):
+        for (child, _), child_grad, metadata in zip(
+            node.next_functions, input_grads, node.input_metadata, strict=True
+        ):
             if child is None:
                 continue
-            child_grad = input_grads[i] if input_grads else None
             if child_grad is not None:
-                shape, dtype = node.input_metadata[i]
-                child_grad = unbroadcast(child_grad, shape)
+                shape, dtype = metadata
+                if child_grad.shape != shape:
+                    child_grad = unbroadcast(child_grad, shape)
                 if child_grad.dtype != dtype:
                     child_grad = child_grad.astype(dtype)
                 grads[child] = grads[child] + child_grad if child in grads else child_grad

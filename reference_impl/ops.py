@@ -268,12 +268,11 @@ def _clip(name, a, low, high):
     out = out if high is None else xp.minimum(out, high)
 
     def backward(g):
-        inside = xp.ones(x.shape, dtype=bool)
-        if low is not None:
-            inside &= x >= low
-        if high is not None:
-            inside &= x <= high
-        return (masked(g, inside),)
+        if high is None:
+            return (masked(g, x >= low),)
+        if low is None:
+            return (masked(g, x <= high),)
+        return (masked(g, (x >= low) & (x <= high)),)
 
     return record(name, out, (a,), backward, (a,))
 
@@ -303,11 +302,14 @@ def _dims(dim, ndim):
 
 
 def _expand(g, shape, dim, keepdim):
-    """Broadcast a reduced gradient back over the reduced axes."""
+    """Broadcast a reduced gradient back over the reduced axes (a filled array: for the small
+    arrays of the documented workloads, cheaper than NumPy's broadcast_to view)."""
     xp = backend.namespace(g)
     if dim is not None and not keepdim:
         g = xp.expand_dims(g, dim)
-    return xp.broadcast_to(g, shape)
+    full = xp.empty(shape, dtype=g.dtype)
+    full[...] = g
+    return full
 
 
 def total(a, dim=None, keepdim=False):
