@@ -375,6 +375,11 @@ class Tensor:
             raise RuntimeError("can't call numpy() on a tensor that requires grad: use detach()")
         return backend.to_host(self.data)
 
+    def __array__(self, dtype=None, copy=None):
+        """``numpy.asarray(tensor)`` works as for PyTorch tensors (and is refused likewise)."""
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype, copy=False)
+
     def tolist(self):
         return backend.to_host(self.data).tolist()
 
