@@ -30,7 +30,8 @@ def two_layer_training(engine, data, steps=200, lr=1e-4):
     b2 = engine.zeros(1, 1, requires_grad=True)
     losses = []
     for _ in range(steps):
-        prediction = x.mm(w1).add(b1).clamp(min=0).mm(w2).add(b2)
+        hidden = x.mm(w1).add(b1).clamp(min=0)  # ReLU written as a clamp
+        prediction = hidden.mm(w2).add(b2)
         loss = (prediction - y).pow(2).sum()
         losses.append(loss.item())
         loss.backward()
@@ -62,10 +63,10 @@ def minibatch_regression(engine, data, epochs=10, lr=0.02):
             loss = ((x_all[batch] * a + b - y_all[batch]) ** 2).mean()
             loss.backward()
             with engine.no_grad():
-                a.sub_(lr * a.grad)
-                b.sub_(lr * b.grad)
-            a.grad.zero_()
-            b.grad.zero_()
+                for parameter in (a, b):
+                    parameter.sub_(lr * parameter.grad)
+            for parameter in (a, b):
+                parameter.grad.zero_()
     return a.item(), b.item()
 
 
