@@ -1,6 +1,16 @@
+import pytest
+
+from tests.plugin_run import PluginRun
+
 pytest_plugins = ["pytester"]
 
 KILLS: dict[str, list[str]] = {}  # mutant name -> ids of the specs that failed on it
+
+
+@pytest.fixture
+def run(pytester, monkeypatch):
+    """Runs pytest on spec files written into the pytester dir (see tests.plugin_run)."""
+    return PluginRun(pytester, monkeypatch)
 
 
 def pytest_runtest_logreport(report):

@@ -8,13 +8,7 @@ import json
 import pytest
 
 from conformance import baseline
-from tests.plugin_run import TINY, WRONG_SIGN, PluginRun, spec_source
-
-
-@pytest.fixture
-def run(pytester, monkeypatch):
-    return PluginRun(pytester, monkeypatch)
-
+from tests.plugin_run import TINY, WRONG_SIGN, spec_source
 
 TINY_ENGINE = f"--engine={TINY}:TinyEngine"
 PASSING = spec_source(

@@ -9,14 +9,8 @@ import pytest
 
 from conformance.spec import MATHEMATICS, Source, SpecInfo
 from conformance.targets import BasicSpecs, Target
-from tests.plugin_run import TINY, PluginRun, outcomes_by_test, spec_source
+from tests.plugin_run import TINY, outcomes_by_test, spec_source
 from tests.tiny_engine import BrokenTensorEngine, TensorsOnlyEngine, TinyEngine
-
-
-@pytest.fixture
-def run(pytester, monkeypatch):
-    return PluginRun(pytester, monkeypatch)
-
 
 FOUNDATION_AND_DEPENDANTS = (
     spec_source(

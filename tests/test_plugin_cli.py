@@ -13,7 +13,7 @@ import pytest
 from conformance import __main__ as cli
 from conformance import catalogue, discovery
 from conformance.capabilities import CAPABILITIES
-from tests.plugin_run import REPO, PluginRun, spec_source
+from tests.plugin_run import REPO, spec_source
 
 OPTIONS = (
     "--engine",
@@ -24,11 +24,6 @@ OPTIONS = (
     "--write-baseline",
     "--isolate",
 )
-
-
-@pytest.fixture
-def run(pytester, monkeypatch):
-    return PluginRun(pytester, monkeypatch)
 
 
 def help_of_options(result) -> dict[str, str]:

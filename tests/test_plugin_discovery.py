@@ -7,13 +7,8 @@ import pytest
 
 from conformance import discovery
 from conformance.engine import Engine
-from tests.plugin_run import TINY, PluginRun, spec_source
+from tests.plugin_run import TINY, spec_source
 from tests.tiny_engine import TinyEngine, TwoDeviceEngine
-
-
-@pytest.fixture
-def run(pytester, monkeypatch):
-    return PluginRun(pytester, monkeypatch)
 
 
 def install_entry_point(pytester, name: str, target: str) -> None:
@@ -43,7 +38,7 @@ def test_engine_by_entry_point(run, pytester):
 
 
 def test_engine_by_builtin_name(monkeypatch):
-    # The real built-ins (reference, torch) are run by name in test_plugin_devices and the
+    # The real built-ins (reference, torch) are run by name in test_plugin_targets and the
     # catalogue tests; here the lookup itself, without importing either.
     monkeypatch.setitem(discovery.BUILTIN, "tiny", f"{TINY}:TinyEngine")
     assert type(discovery.load_engine("tiny")) is TinyEngine

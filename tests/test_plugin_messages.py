@@ -8,12 +8,7 @@ import sys
 
 import pytest
 
-from tests.plugin_run import PY_COURSE, REPO, SQUARE_BODY, TINY, PluginRun, spec_source
-
-
-@pytest.fixture
-def run(pytester, monkeypatch):
-    return PluginRun(pytester, monkeypatch)
+from tests.plugin_run import PY_COURSE, REPO, SQUARE_BODY, TINY, spec_source
 
 
 def square_spec_expecting(value: str) -> str:

@@ -8,12 +8,7 @@ import pytest
 from conformance.sources import DOCUMENTS
 from conformance.spec import MATHEMATICS, Source, SpecInfo, spec
 from conformance.tolerance import Tolerance
-from tests.plugin_run import PY_COURSE, TINY, PluginRun, spec_source
-
-
-@pytest.fixture
-def run(pytester, monkeypatch):
-    return PluginRun(pytester, monkeypatch)
+from tests.plugin_run import PY_COURSE, TINY, spec_source
 
 
 def collection_error(run, *specs: str) -> pytest.RunResult:

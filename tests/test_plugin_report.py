@@ -8,13 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from conformance import report
-from tests.plugin_run import TINY, PluginRun, spec_source
-
-
-@pytest.fixture
-def run(pytester, monkeypatch):
-    return PluginRun(pytester, monkeypatch)
-
+from tests.plugin_run import TINY, spec_source
 
 # One spec of each fate: on the tiny engine add_backward and square_grad pass, the SGD spec is
 # skipped (no optim.sgd) and wrong_sum fails; on the broken-add engine add_backward fails and

@@ -3,21 +3,18 @@ never failures; a second device runs every spec again; the report header names w
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from conformance.capabilities import CAPABILITIES
 from conformance.spec import MATHEMATICS, Source, SpecInfo
 from conformance.targets import Target
 from tests.catalogue_run import requires_torch
-from tests.plugin_run import TINY, PluginRun, spec_source
+from tests.plugin_run import TINY, spec_source
 from tests.tiny_engine import TensorsOnlyEngine, TinyEngine, TwoDeviceEngine
 
 ALL = len(CAPABILITIES)
-
-
-@pytest.fixture
-def run(pytester, monkeypatch):
-    return PluginRun(pytester, monkeypatch)
 
 
 # -- capabilities ------------------------------------------------------------------------------
@@ -84,6 +81,23 @@ def test_engines_and_devices_multiply(run):
 def test_repeated_device_runs_once(run):
     run.write(spec_source())
     run(f"--engine={TINY}:TinyEngine", "--device=cpu, cpu").assert_outcomes(passed=1)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("cupy") is not None,
+    reason="CuPy is installed: the reference engine may have a cuda device here",
+)
+def test_reference_by_name_runs_on_cpu_and_skips_cuda_naming_cupy(run):
+    run.write(spec_source())
+    result = run("--engine=reference", "--device=cpu,cuda", "-v", "-rs")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        [
+            f"engine reference *: devices ?'cpu'?, {ALL}/{ALL} capabilities",
+            "*[[]reference-cpu[]] PASSED*",
+            "SKIPPED * engine 'reference' has no device 'cuda': CuPy is not installed*",
+        ]
+    )
 
 
 @requires_torch

@@ -5,13 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.plugin_run import TINY, PluginRun, spec_source
-
-
-@pytest.fixture
-def run(pytester, monkeypatch):
-    return PluginRun(pytester, monkeypatch)
-
+from tests.plugin_run import TINY, spec_source
 
 TINY_ENGINE = f"--engine={TINY}:TinyEngine"
 
