@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
+import threadpoolctl
 
 from benchmarks.workloads import WORKLOADS
 
@@ -26,22 +27,24 @@ ENGINES = [
 
 @pytest.fixture(params=ENGINES)
 def engine(request):
-    if request.param == "reference":
-        from conformance.engines.reference_engine import ReferenceEngine
+    # One thread for both engines' array libraries: arrays of 100 elements gain nothing from
+    # threads, and on a busy machine a BLAS or intra-op thread pool stalls (OpenBLAS doubled the
+    # reference's two-layer time on two shared cores; PyTorch's pool was 10x slower), so
+    # threaded timings would measure the machine's load, not the engines' per-op overhead.
+    with threadpoolctl.threadpool_limits(limits=1):
+        if request.param == "reference":
+            from conformance.engines.reference_engine import ReferenceEngine
 
-        yield ReferenceEngine()
-        return
-    import torch
+            yield ReferenceEngine()
+            return
+        import torch
 
-    from conformance.engines.torch_engine import TorchEngine
+        from conformance.engines.torch_engine import TorchEngine
 
-    # One intra-op thread: arrays of 100 elements gain nothing from threads, and on a busy
-    # machine PyTorch's thread pool stalls (10x slower on two shared cores), which would flatter
-    # the reference engine.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield TorchEngine()
-    torch.set_num_threads(threads)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        yield TorchEngine()
+        torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize("workload", list(WORKLOADS))
