@@ -1,4 +1,4 @@
-"""Command line: ``python -m conformance list|capabilities|docs``."""
+"""Command line: ``conformance run|list|capabilities|docs`` (or ``python -m conformance ...``)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+import pytest
+
+import specs as catalogue_package
 from conformance import catalogue, contract_doc
 from conformance.capabilities import CAPABILITIES
 
@@ -18,6 +21,12 @@ DOCS = {
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m conformance", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "run",
+        help="run the installed catalogue from any folder; other arguments go to pytest "
+        "(e.g. conformance run --engine=torch -k autograd)",
+        add_help=False,
+    )
     listing = commands.add_parser(
         "list", help="list every spec: id, behaviour, sources, capabilities"
     )
@@ -25,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("capabilities", help="the capability vocabulary")
     docs = commands.add_parser("docs", help="regenerate docs/catalogue.md and docs/contract.md")
     docs.add_argument("--dir", default="docs", help="output folder (default: docs)")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["run"]:
+        # Every argument after "run" is pytest's, including --help; the catalogue's folder
+        # comes first so that pytest collects it wherever it is started.
+        return int(pytest.main([str(Path(catalogue_package.__file__).parent), *argv[1:]]))
     args = parser.parse_args(argv)
 
     if args.command == "list":

@@ -38,6 +38,7 @@ class Run:
 
     def __init__(self, config: pytest.Config):
         requested = config.getoption(ENGINE)
+        self.explicit = requested is not None
         self.option = DEFAULT_ENGINE if requested is None else requested
         names = discovery.split(self.option)
         devices = [discovery.check_device(d.strip()) for d in config.getoption(DEVICE).split(",")]
@@ -314,6 +315,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     run = config.stash.get(run_key, None)
+    if run is not None and run.explicit and not run.specs:
+        # An engine was named but no spec collected: most likely pytest ran outside a checkout,
+        # where its default is the current folder's own tests.
+        terminalreporter.write_line(
+            f"conformance: {ENGINE} was given but no spec was collected here; to run the "
+            f"installed catalogue from any folder: conformance run {ENGINE}={run.option} "
+            f"(or: pytest --pyargs specs {ENGINE}={run.option})",
+            yellow=True,
+        )
     if run is None or not run.results:
         return
     engines = {t.id: f"{t.engine.name} {t.engine.version}" for t in run.targets}

@@ -13,7 +13,7 @@ import pytest
 from conformance import __main__ as cli
 from conformance import catalogue, discovery
 from conformance.capabilities import CAPABILITIES
-from tests.plugin_run import REPO, spec_source
+from tests.plugin_run import REPO, TINY, spec_source
 
 OPTIONS = (
     "--engine",
@@ -70,7 +70,34 @@ def test_explicit_engine_is_loaded_even_without_specs(run):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
 
 
+def test_named_engine_without_specs_says_how_to_reach_the_catalogue(run):
+    # Outside a checkout pytest collects the folder's own tests: say how to run the catalogue.
+    run.pytester.makepyfile(test_plain="def test_plain():\n    pass\n")
+    result = run(f"--engine={TINY}:TinyEngine")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [f"conformance: --engine was given but no spec*conformance run --engine={TINY}:TinyEngine*"]
+    )
+    # Not in every other pytest session of the environment, where the plugin is loaded too.
+    assert "no spec was collected" not in run().stdout.str()
+
+
 # -- python -m conformance ---------------------------------------------------------------------
+def test_run_collects_the_installed_catalogue_from_any_folder(tmp_path):
+    ran = subprocess.run(
+        [sys.executable, "-m", "conformance", "run", "--engine=reference", "-p", "no:randomly"]
+        + ["-p", "no:cacheprovider", "-k", "square_grad or relu_chain", "-v"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,  # a folder without tests or configuration
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "test_autograd_basics.py::test_square_grad[reference-cpu] PASSED" in ran.stdout
+    assert "test_autograd_basics.py::test_relu_chain[reference-cpu] PASSED" in ran.stdout
+    assert " 2 passed" in ran.stdout
+
+
 def test_list(capsys):
     assert cli.main(["list"]) == 0
     out = capsys.readouterr().out.splitlines()
