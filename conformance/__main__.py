@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-import specs as catalogue_package
 from conformance import catalogue, contract_doc
 from conformance.capabilities import CAPABILITIES
 
@@ -37,8 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["run"]:
         # Every argument after "run" is pytest's, including --help; the catalogue's folder
-        # comes first so that pytest collects it wherever it is started.
-        return int(pytest.main([str(Path(catalogue_package.__file__).parent), *argv[1:]]))
+        # comes first so that pytest collects it wherever it is started. A fresh interpreter:
+        # pytest rewrites the asserts of this distribution's modules, which must not be
+        # imported before it starts.
+        folder = importlib.util.find_spec("specs").submodule_search_locations[0]
+        return subprocess.call([sys.executable, "-m", "pytest", folder, *argv[1:]])
     args = parser.parse_args(argv)
 
     if args.command == "list":
