@@ -81,6 +81,12 @@ def to_host(array) -> numpy.ndarray:
     return numpy.asarray(array) if namespace(array) is numpy else array.get()
 
 
+def to_namespace(array, xp):
+    """``array`` in the namespace ``xp``: itself when already there, else a copy through host
+    memory (CuPy never mixes host and device arrays in one operation)."""
+    return array if namespace(array) is xp else xp.asarray(to_host(array))
+
+
 def is_array(value) -> bool:
     """Whether ``value`` is a NumPy or CuPy array (NumPy scalars and lists are not)."""
     return value.__class__ is numpy.ndarray or namespace(value) is not numpy

@@ -38,13 +38,14 @@ def xp_of(t):
 
 
 # -- operands and type promotion -------------------------------------------------------------
-def operand(value):
-    """A tensor, or a plain Python number (which PyTorch treats as a 'weak' scalar)."""
+def operand(value, like):
+    """A tensor, or a plain Python number (which PyTorch treats as a 'weak' scalar); lists and
+    arrays become a tensor on the device of ``like``, the tensor they are combined with."""
     if isinstance(value, Tensor | _Number):
         return value
     if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:  # a NumPy scalar
         return value.item()
-    return Tensor(backend.numpy.asarray(value))
+    return Tensor(xp_of(like).asarray(backend.to_host(value)))
 
 
 def _category(array):
@@ -96,7 +97,7 @@ def _needs(x, y, a, b):
 # -- arithmetic ------------------------------------------------------------------------------
 def add(a, b, alpha=1):
     """a + alpha * b."""
-    b = operand(b)
+    b = operand(b, a)
     x, y = promote(a, b)
     if alpha != 1:
         return record("AddBackward0", x + alpha * y, (a, b), lambda g: (g, alpha * g))
@@ -105,7 +106,7 @@ def add(a, b, alpha=1):
 
 def sub(a, b, alpha=1):
     """a - alpha * b."""
-    b = operand(b)
+    b = operand(b, a)
     x, y = promote(a, b)
     if alpha != 1:
         return record("SubBackward0", x - alpha * y, (a, b), lambda g: (g, -alpha * g))
@@ -114,7 +115,7 @@ def sub(a, b, alpha=1):
 
 def rsub(a, b):
     """b - a for a number b: PyTorch's RsubBackward1, whose only input is a."""
-    b = operand(b)
+    b = operand(b, a)
     if isinstance(b, Tensor):
         return sub(b, a)
     x, y = promote(a, b)
@@ -122,14 +123,14 @@ def rsub(a, b):
 
 
 def mul(a, b):
-    b = operand(b)
+    b = operand(b, a)
     x, y = promote(a, b)
     return record("MulBackward0", x * y, (a, b), lambda g: (g * y, g * x), _needs(x, y, a, b))
 
 
 def div(a, b):
     """a / b, true division: integers give float32."""
-    b = operand(b)
+    b = operand(b, a)
     x, y = promote(a, b, floating=True)
     b_grad = isinstance(b, Tensor) and b.requires_grad
     with backend.quiet():
@@ -145,7 +146,7 @@ def div(a, b):
 
 def rdiv(a, b):
     """b / a for a number b, built as PyTorch builds it: reciprocal(a) * b."""
-    b = operand(b)
+    b = operand(b, a)
     return div(b, a) if isinstance(b, Tensor) else mul(reciprocal(a), b)
 
 
@@ -155,7 +156,7 @@ def neg(a):
 
 def power(a, exponent):
     """a ** n for a number n (PowBackward0) or a tensor n (PowBackward1)."""
-    exponent = operand(exponent)
+    exponent = operand(exponent, a)
     x, n = promote(a, exponent)
     if isinstance(n, int) and n >= 0:  # x**2 and the like: no invalid values possible
         out = x**n
@@ -178,7 +179,7 @@ def power(a, exponent):
 
 def rpow(a, base):
     """base ** a for a number base: PowBackward2, with gradient base**a * log(base)."""
-    base = operand(base)
+    base = operand(base, a)
     if isinstance(base, Tensor):
         return power(base, a)
     with backend.quiet():
@@ -488,19 +489,24 @@ def full_like(a, value):
 
 
 def copy_from(a, source):
-    """``source``'s values in ``a``'s shape and dtype (CopyBackwards): the gradient goes to the
-    source, none to the old value."""
-    source = operand(source)
-    value = source.data if isinstance(source, Tensor) else source
+    """``source``'s values in ``a``'s shape, dtype and device (CopyBackwards): the gradient goes
+    to the source, on the source's device, and none to the old value."""
+    source = operand(source, a)
     out = xp_of(a).empty_like(a.data)
-    out[...] = value
-    return record("CopyBackwards", out, (a, source), lambda g: (_zeros(g), g))
+    if not isinstance(source, Tensor):  # a number: nothing to send a gradient to
+        out[...] = source
+        return record("CopyBackwards", out, (a, source), lambda g: (_zeros(g), None))
+    out[...] = backend.to_namespace(source.data, xp_of(a))  # copy_ may cross devices
+    back = xp_of(source)
+    return record(
+        "CopyBackwards", out, (a, source), lambda g: (_zeros(g), backend.to_namespace(g, back))
+    )
 
 
 # -- comparisons (not differentiable: their results never require grad) ----------------------
 def _comparison(compare):
     def method(a, b):
-        b = operand(b)
+        b = operand(b, a)
         return Tensor(compare(*promote(a, b)))
 
     return method

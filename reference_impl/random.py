@@ -1,4 +1,8 @@
-"""The global random generator: ``manual_seed`` makes every random draw reproducible."""
+"""The global random generator: ``manual_seed`` makes every random draw reproducible.
+
+Draws are made on the host by NumPy's generator, whatever the device; callers copy them to the
+device through the array namespace (``xp.asarray``), never mix them in as host arrays. A seed so
+gives the same values on the CPU and on CUDA, for one copy per draw."""
 
 from __future__ import annotations
 

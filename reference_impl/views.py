@@ -230,7 +230,7 @@ def getitem(a, index):
 
 def index_put(a, index, value):
     """``a`` with ``a[index] = value`` for an advanced index: IndexPutBackward0."""
-    value = ops.operand(value)
+    value = ops.operand(value, a)
     out = a.data.copy()
     out[index] = value.data if isinstance(value, Tensor) else value
 
@@ -262,8 +262,8 @@ def to(a, target):
         if target.split(":")[0] == a.device:
             return a
         here = backend.for_device(a.device)
-        data = backend.for_device(target).asarray(backend.to_host(a.data))
-        return ops.record("ToCopyBackward0", data, (a,), lambda g: (here.asarray(g),))
+        data = backend.to_namespace(a.data, backend.for_device(target))
+        return ops.record("ToCopyBackward0", data, (a,), lambda g: (backend.to_namespace(g, here),))
     dtype = backend.dtype(target)
     if dtype == a.data.dtype:
         return a
