@@ -24,7 +24,12 @@ BUILTIN = {
     "reference": "conformance.engines.reference_engine:ReferenceEngine",
     "torch": "conformance.engines.torch_engine:TorchEngine",
 }
-INSTALL_HINTS = {"torch": "pip install -e '.[torch]'  (installs torch==2.13.0, CPU)"}
+INSTALL_HINTS = {
+    "torch": "pip install -e '.[torch]'  (installs torch==2.13.0, CPU)",
+    "mygrad": "pip install -e '.[engines]'  (installs mygrad==2.5.0)",
+    "tinygrad": "pip install -e '.[engines]'  (tinygrad==0.14.0; CPU needs clang)",
+    "micrograd": "pip install -e '.[engines]'  (installs micrograd==0.1.0)",
+}
 KNOWN_DEVICES = re.compile(r"^(cpu|cuda|mps|xpu)(:\d+)?$")
 
 

@@ -1,0 +1,80 @@
+"""The adapter for micrograd 0.1.0 (``pip install -e '.[engines]'``), Karpathy's scalar engine.
+
+Loaded only when ``--engine=micrograd`` asks for it. micrograd's ``Value`` holds one Python number,
+so this adapter declares no capability that needs tensors of rank >= 1; asking it for one raises
+NotImplementedError, which a probing run reports as "absent". What micrograd does differently
+from PyTorch is left as it is (evidence in docs/engines/micrograd.md):
+
+* there is no ``requires_grad`` and no ``is_leaf``: every Value takes part in the graph;
+* ``.grad`` starts at 0 (not None), is a Python number, and non-leaf Values keep theirs;
+* ``backward()`` takes no arguments (no output gradient, no ``retain_graph``), never frees the
+  graph, and adds to ``.grad`` on every call;
+* the data stays a Python float (float64), whatever dtype is asked for;
+* the only activation is ``relu``; there is no tanh, sigmoid or clamp.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from micrograd.engine import Value
+
+from conformance.adapter import Proxy, through, unwrap, wrap
+from conformance.engine import Engine
+
+PYTHON_NUMBER = {"float32": float, "float64": float, "int64": int}
+
+
+class MicrogradValue(Proxy):
+    wraps = Value
+    translations = {
+        # micrograd reads its number as the attribute .data; PyTorch as the method item().
+        "item": lambda value: value.data,
+    }
+
+
+def _number(data, dtype: str):
+    if isinstance(data, Value) or not isinstance(data, numbers.Number):
+        raise NotImplementedError(
+            f"micrograd's Value holds one number; got {type(data).__name__} {data!r}"
+        )
+    return PYTHON_NUMBER[dtype](data)
+
+
+def _scalar_shape(shape: tuple) -> None:
+    if shape not in ((), ((),)):
+        raise NotImplementedError(f"micrograd's Value holds one number; asked for shape {shape}")
+
+
+class MicrogradEngine(Engine):
+    name = "micrograd"
+    capabilities = frozenset(
+        {"tensor.core", "tensor.float64", "autograd.backward", "autograd.accumulate"}
+    )
+
+    @property
+    def version(self) -> str:
+        from importlib.metadata import version
+
+        return version("micrograd")
+
+    def tensor(self, data, *, dtype="float32", requires_grad=False):
+        # requires_grad has no counterpart: every micrograd Value is tracked.
+        return wrap(Value(_number(data, dtype)))
+
+    def to_numpy(self, tensor):
+        return np.asarray(unwrap(tensor).data)
+
+    def dtype_of(self, tensor):
+        return str(self.to_numpy(tensor).dtype)
+
+    def zeros(self, *shape, dtype="float32", requires_grad=False):
+        _scalar_shape(shape)
+        return self.tensor(0, dtype=dtype)
+
+    def ones(self, *shape, dtype="float32", requires_grad=False):
+        _scalar_shape(shape)
+        return self.tensor(1, dtype=dtype)
+
+    relu = through(Value.relu)
