@@ -10,13 +10,15 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from conformance import tolerance as tolerances
 from conformance.spec import SpecInfo
 from conformance.tolerance import Tolerance
+
+DEFAULT_COMPUTE_DTYPE = "float32"  # the documented default dtype of a new tensor
 
 
 class SpecFailure(AssertionError):
@@ -132,11 +134,45 @@ def _diagnosis(got: np.ndarray, expected: np.ndarray) -> str:
     return ""
 
 
-def expect_close(got, expected, *, what: str, kind: str = "value", tol: Tolerance | None = None):
+def tolerance_for(result_dtype: str, kind: str = "value", dtype: str | None = None) -> Tolerance:
+    """The table's tolerance for a result of ``result_dtype`` from a spec that computes in
+    ``dtype`` (default ``"float32"``): the looser of the two entries, so that an engine that
+    promotes a float32 computation to float64 is judged as the float32 computation it is.
+    Integer and boolean results compare exactly. ``why`` names the dtype the tolerance came from.
+    """
+    compute = dtype or DEFAULT_COMPUTE_DTYPE
+    by_result = tolerances.for_dtype(result_dtype, kind)
+    if by_result is tolerances.EXACT or not result_dtype.startswith(("float", "complex")):
+        return by_result
+    by_compute = tolerances.for_dtype(compute, kind)
+    if by_compute.rtol > by_result.rtol or by_compute.atol > by_result.atol:
+        return replace(
+            by_compute,
+            why=f"{by_compute.why}: the spec computes in {compute}, the result is {result_dtype}",
+        )
+    if compute != result_dtype:
+        return replace(
+            by_result,
+            why=f"{by_result.why}: the result is {result_dtype}, the spec computes in {compute}",
+        )
+    return by_result
+
+
+def expect_close(
+    got,
+    expected,
+    *,
+    what: str,
+    kind: str = "value",
+    tol: Tolerance | None = None,
+    dtype: str | None = None,
+):
     """``got`` matches ``expected`` in shape, then within tolerance element-wise.
 
-    The tolerance is ``tol``, else the running spec's own, else the dtype table entry for
-    ``kind`` (``"value"`` or ``"grad"``) and ``got``'s dtype.
+    The tolerance is ``tol``, else the running spec's own, else the dtype table's entry for
+    ``kind`` (``"value"`` or ``"grad"``): the looser of the entries for ``got``'s dtype and for
+    ``dtype``, the dtype the spec computes in (default ``"float32"``; pass ``dtype="float64"``
+    in a float64 spec). See :func:`tolerance_for`.
     """
     __tracebackhide__ = True
     actual = as_array(got)
@@ -148,7 +184,7 @@ def expect_close(got, expected, *, what: str, kind: str = "value", tol: Toleranc
             f"got:       shape {actual.shape}: {show(actual)}",
         )
     spec = running.get().spec
-    tol = tol or (spec.tolerance if spec else None) or tolerances.for_dtype(str(actual.dtype), kind)
+    tol = tol or (spec.tolerance if spec else None) or tolerance_for(str(actual.dtype), kind, dtype)
     values = actual.astype(np.float64)
     with np.errstate(invalid="ignore"):  # inf - inf and 0 * inf are NaN, and handled below
         error = np.abs(values - wanted)
@@ -169,8 +205,9 @@ def expect_close(got, expected, *, what: str, kind: str = "value", tol: Toleranc
         )
 
 
-def expect_grad(tensor, expected, *, what: str) -> None:
-    """``tensor.grad`` has been filled and matches ``expected`` within the gradient tolerance."""
+def expect_grad(tensor, expected, *, what: str, dtype: str | None = None) -> None:
+    """``tensor.grad`` has been filled and matches ``expected`` within the gradient tolerance
+    (``dtype``: the dtype the spec computes in, as for :func:`expect_close`)."""
     __tracebackhide__ = True
     grad = tensor.grad
     if grad is None:
@@ -179,7 +216,7 @@ def expect_grad(tensor, expected, *, what: str) -> None:
             f"expected:  {show(np.asarray(expected))}",
             "hint:      backward() did not deliver a gradient to this tensor",
         )
-    expect_close(grad, expected, what=what, kind="grad")
+    expect_close(grad, expected, what=what, kind="grad", dtype=dtype)
 
 
 def expect_no_grad(tensor, *, what: str) -> None:
@@ -210,12 +247,57 @@ def expect_true(condition: bool, *, what: str, got=None) -> None:
         fail(f"expected {what}", f"got:       {got!r}" if got is not None else "")
 
 
+# Errors that say an argument had the wrong kind or a member is missing: an engine raising one of
+# these where a spec expects a refusal has not shown the documented check.
+MISUSE = (TypeError, AttributeError, NotImplementedError)
+
+
 @contextlib.contextmanager
-def expect_raises(*, what: str, types: tuple[type[BaseException], ...] = (Exception,)):
-    """The block must raise (any ``Exception`` by default: engines use their own error types)."""
+def expect_raises(
+    *,
+    what: str,
+    control=None,
+    types: tuple[type[BaseException], ...] = (Exception,),
+):
+    """The block must raise (any ``Exception`` by default: engines use their own error types).
+
+    ``control`` is a zero-argument callable doing the same operation where it is allowed; it runs
+    first and must succeed, so that the refusal is shown to come from the documented check and
+    not from the operation being unsupported. A TypeError, AttributeError or NotImplementedError
+    raised in the block (a wrong argument kind, a missing member) fails the spec, unless
+    ``types`` names it.
+    """
     __tracebackhide__ = True
+    if control is not None:
+        try:
+            control()
+        except SpecFailure:
+            raise
+        except Exception as error:
+            fail(
+                f"control step failed: {what}",
+                "the same operation where it is allowed must succeed before its refusal counts",
+                f"error:     {type(error).__name__}: {summary(str(error))}",
+            )
+    named = tuple(t for t in types if t not in (Exception, BaseException))
     try:
         yield
-    except types:
+    except SpecFailure:
+        raise
+    except types as error:
+        if isinstance(error, MISUSE) and not isinstance(error, named):
+            fail(
+                f"expected an error: {what}",
+                f"got:       the engine raised {type(error).__name__}: {summary(str(error))} — "
+                "an argument-type or missing-member error, not the documented refusal",
+            )
         return
     fail(f"expected an error: {what}", "got:       no exception was raised")
+
+
+def summary(text: str, limit: int = 300) -> str:
+    """``text`` on one line, cut to ``limit`` characters with a count of what was left out."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return f"{flat[:limit]}... ({len(flat) - limit} more characters)"

@@ -55,6 +55,7 @@ class CrashHandler:
             return  # not a spec: pytest-xdist's report already counts it as failed
         record = {"spec": info.id, "target": target.id, "blocked": False}
         record["capabilities"] = sorted(info.capabilities)
+        record["about"] = info.subject
         report.user_properties.append((self.result_key, record))
         if info.basic:
             worker = getattr(getattr(report, "node", None), "gateway", None)

@@ -79,6 +79,7 @@ class Run:
                 found["capabilities"],
                 message,
                 report.nodeid,
+                found.get("about", ""),
             )
         )
 
@@ -307,6 +308,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                 "target": target.id,
                 "blocked": blocked,
                 "capabilities": sorted(info.capabilities),
+                "about": info.subject,
             },
         )
     )
@@ -328,7 +330,8 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
         return
     engines = {t.id: f"{t.engine.name} {t.engine.version}" for t in run.targets}
     terminalreporter.section("conformance verdict")
-    for line in report_module.lines(run.results, engines):
+    declared = {t.id: frozenset(t.engine.capabilities) for t in run.targets}
+    for line in report_module.lines(run.results, engines, declared):
         terminalreporter.write_line(line)
 
 

@@ -6,9 +6,13 @@ A spec is a pytest test function taking the ``engine`` fixture, decorated with :
         id="autograd.square_grad",
         behaviour="the gradient of y = x**2 at x = 3 is 6",
         sources=[Source("003_6019b0b13895e324.txt", "Autograd")],
-        requires={"autograd.backward"},
+        about="autograd.backward",
+        requires={"tensor.ops"},
     )
     def test_square_grad(engine): ...
+
+``about`` is the one capability the spec is about: a failure counts against it alone.
+``requires`` are its prerequisites (the spec skips on an engine that does not declare them).
 
 The decorator only records the metadata; the plugin validates it at collection so that a
 malformed spec is a collection error naming the spec and the field.
@@ -50,11 +54,32 @@ class SpecInfo:
     note: str = ""
     false_failure_probability: float | None = None
     function: str = field(default="", compare=False)
+    about: str = ""
 
     @property
     def capabilities(self) -> frozenset[str]:
-        """Everything the spec needs, including the implicit ``tensor.core``."""
-        return self.requires | IMPLICIT
+        """Everything the spec needs: its prerequisites, its subject and ``tensor.core``."""
+        return self.requires | IMPLICIT | ({self.about} if self.about else frozenset())
+
+    @property
+    def subject(self) -> str:
+        """The capability a failure of this spec counts against: ``about``, else (for specs
+        written before ``about`` existed) its one non-implicit requirement, else ``tensor.core``
+        when it requires nothing more; "" when it requires several and names none of them, in
+        which case its outcome counts against each of :attr:`counted_against`."""
+        if self.about:
+            return self.about
+        explicit = self.requires - IMPLICIT
+        if len(explicit) == 1:
+            return next(iter(explicit))
+        if not explicit:
+            return next(iter(IMPLICIT))
+        return ""
+
+    @property
+    def counted_against(self) -> tuple[str, ...]:
+        """The capabilities whose verdict this spec's outcome counts in (sorted)."""
+        return (self.subject,) if self.subject else tuple(sorted(self.capabilities))
 
     def problems(self, known_documents: set[str] | None = None) -> list[str]:
         """Human-readable problems with this metadata, each naming the field; empty if valid."""
@@ -78,6 +103,8 @@ class SpecInfo:
                 and source.document not in known_documents
             ):
                 found.append(f"field 'sources': unknown document {source.document!r}")
+        if self.about and (not isinstance(self.about, str) or self.about not in CAPABILITIES):
+            found.append(f"field 'about': unknown capability {self.about!r}")
         bad = sorted(set(self.requires) - CAPABILITIES.keys())
         if bad:
             found.append(f"field 'requires': unknown capabilities {bad}")
@@ -96,6 +123,7 @@ def spec(
     id: str,
     behaviour: str,
     sources,
+    about: str = "",
     requires=(),
     tolerance: Tolerance | None = None,
     basic: bool = False,
@@ -104,10 +132,12 @@ def spec(
 ):
     """Attach spec metadata to a test function (validated by the plugin at collection).
 
-    ``basic`` marks one of the few specs that everything else relies on; when one fails on an
-    engine, specs whose requirements include the basic spec's report "blocked by" it instead of
-    failing with the same noise. ``note`` records nuances (e.g. where current PyTorch prints
-    something other than a document). Statistical specs state ``false_failure_probability``.
+    ``about`` is the one capability the spec is about (a failure counts against it only);
+    ``requires`` are the prerequisites it uses. ``basic`` marks one of the few specs that
+    everything else relies on; when one fails on an engine, the specs that use what it is about
+    (``basic.about in spec.capabilities``) report "blocked by" it instead of failing with the
+    same noise. ``note`` records nuances (e.g. where current PyTorch prints something other
+    than a document). Statistical specs state ``false_failure_probability``.
     """
 
     def attach(function):
@@ -126,6 +156,7 @@ def spec(
                 note=note,
                 false_failure_probability=false_failure_probability,
                 function=function.__name__,
+                about=about,
             ),
         )
         return function

@@ -71,7 +71,7 @@ def check_basics_fail_and_block_the_rest(report: dict, target: str, blocker: str
     others = [r for name, results in specs.items() if name not in BASICS for r in results]
     assert others and all(r["outcome"] == "blocked" for r in others)
     assert all(f"blocked by basic spec {blocker}" in r["message"] for r in others)
-    assert report["verdicts"][target]["tensor.core"]["verdict"] == "FAILS"
+    assert report["verdicts"][target]["tensor.core"]["verdict"] == "fails"
 
 
 # -- engines that raise or return garbage ------------------------------------------------------
@@ -183,7 +183,7 @@ def test_every_way_of_dying_is_isolated(run, engine, stderr):
     target = f"{engine.removesuffix('Engine').lower()}-cpu"
     outcomes = {r["spec"]: r["outcome"] for r in report["specs"]}
     assert outcomes == {"basics.tensor_roundtrip": "failed", "autograd.square_grad": "blocked"}
-    assert report["verdicts"][target]["tensor.core"]["verdict"] == "FAILS"
+    assert report["verdicts"][target]["tensor.core"]["verdict"] == "fails"
     result.stdout.fnmatch_lines(
         [
             "*worker 'gw0' crashed while running 'specs/test_basics.py::test_tensor_roundtrip*",
@@ -208,7 +208,7 @@ def test_crash_in_one_function_fails_only_its_specs(run):
         "autograd.chain_rule": "passed",
     }
     verdicts = report["verdicts"]["segfaultjacobian-cpu"]
-    assert verdicts["autograd.jacobian"]["verdict"] == "FAILS"
+    assert verdicts["autograd.jacobian"]["verdict"] == "fails"
     assert verdicts["autograd.backward"]["verdict"] == "conforms"
 
 

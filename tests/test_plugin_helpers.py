@@ -14,8 +14,10 @@ from conformance.expect import (
     _simple_factor,
     expect_close,
     expect_equal,
+    expect_grad,
     expect_raises,
     expect_true,
+    tolerance_for,
 )
 from conformance.tolerance import EXACT, TOLERANCES, Tolerance, for_dtype
 
@@ -74,7 +76,6 @@ def test_expect_close_accepts(got, expected):
     [
         (np.float32(1.001), 1.0, "|got - expected| = 0.001 at index (), allowed 1.1e-05"),
         (np.array([3, 4]), [3, 5], "= 1 at index (1,), allowed 0 (rtol=0, atol=0; exact"),
-        (np.float64(1.0 + 1e-8), 1.0, "allowed 1.01e-10 (rtol=1e-10, atol=1e-12; float64 table)"),
         (np.array([np.nan, 1.0, 5.0]), [1.0, 1.0, 1.0], "= nan at index (0,)"),
         (np.array([np.inf]), [-np.inf], "= inf at index (0,)"),
         (np.array([1.0, 5.0]), [1.0, np.inf], "= inf at index (1,)"),
@@ -83,7 +84,6 @@ def test_expect_close_accepts(got, expected):
     ids=[
         "float32",
         "integers",
-        "float64",
         "nan-is-the-worst",
         "opposite-infinity",
         "finite-for-infinity",
@@ -119,6 +119,96 @@ def test_other_helpers_say_expected_and_got():
             pass
     with expect_raises(what="a bad call", types=(ValueError,)):
         raise ValueError("bad")
+
+
+# -- expect_raises: the documented refusal, not any error ---------------------------------------
+@pytest.mark.parametrize("error", [TypeError, AttributeError, NotImplementedError])
+def test_argument_type_or_missing_member_error_is_not_a_refusal(error):
+    with pytest.raises(SpecFailure) as failure:
+        with expect_raises(what="w.sub_(0.1) on a leaf"):
+            raise error("sub_() needs a tensor")
+    assert (
+        f"the engine raised {error.__name__}: sub_() needs a tensor — an argument-type or "
+        "missing-member error, not the documented refusal"
+    ) in str(failure.value)
+
+
+def test_engine_specific_error_types_are_refusals():
+    class EngineError(RuntimeError):
+        pass
+
+    with expect_raises(what="a refused call"):
+        raise EngineError("a leaf Variable that requires grad is being used in an in-place op")
+    with expect_raises(what="a refused call", types=(TypeError,)):  # named: accepted
+        raise TypeError("refused")
+
+
+def test_control_step_runs_first_and_must_succeed():
+    steps = []
+    with expect_raises(what="a refused call", control=lambda: steps.append("control")):
+        steps.append("block")
+        raise RuntimeError("refused")
+    assert steps == ["control", "block"]
+
+    def unsupported():
+        raise TypeError("sub_() takes a tensor, not a float")
+
+    with pytest.raises(SpecFailure) as failure:
+        with expect_raises(what="w.sub_(0.1) on a leaf", control=unsupported):
+            raise AssertionError("the block must not run")  # pragma: no cover
+    assert "control step failed: w.sub_(0.1) on a leaf" in str(failure.value)
+    assert "TypeError: sub_() takes a tensor, not a float" in str(failure.value)
+
+
+def test_failed_expectation_inside_the_block_is_not_a_refusal():
+    with pytest.raises(SpecFailure, match="n differs"):
+        with expect_raises(what="a refused call"):
+            expect_equal(1, 2, what="n")
+
+
+# -- tolerance from what the spec computes ------------------------------------------------------
+def test_promoted_float32_computation_is_judged_at_float32_tolerance():
+    got = np.float64(1.0 + 7.6e-8)  # float32-accurate, returned as float64
+    expect_close(got, 1.0, what="value")  # computes in float32 by default
+    with pytest.raises(SpecFailure) as failure:
+        expect_close(got, 1.0, what="value", dtype="float64")
+    assert "allowed 1.01e-10 (rtol=1e-10, atol=1e-12; float64 table)" in str(failure.value)
+
+
+@pytest.mark.parametrize(
+    ("result", "compute", "kind", "expected", "why"),
+    [
+        ("float32", None, "value", TOLERANCES["float32"]["value"], "float32 table"),
+        (
+            "float64",
+            None,
+            "value",
+            TOLERANCES["float32"]["value"],
+            "float32 table: the spec computes in float32, the result is float64",
+        ),
+        ("float64", "float64", "grad", TOLERANCES["float64"]["grad"], "float64 table"),
+        (
+            "float32",
+            "float64",
+            "grad",
+            TOLERANCES["float32"]["grad"],
+            "float32 table: the result is float32, the spec computes in float64",
+        ),
+        ("int64", None, "value", EXACT, EXACT.why),
+    ],
+)
+def test_tolerance_is_the_looser_of_result_and_compute_dtype(result, compute, kind, expected, why):
+    found = tolerance_for(result, kind, compute)
+    assert (found.rtol, found.atol, found.why) == (expected.rtol, expected.atol, why)
+
+
+def test_gradient_tolerance_follows_the_compute_dtype():
+    class Leaf:
+        grad = np.float64(2.0 + 1e-6)  # within float32's gradient table, not float64's
+
+    expect_grad(Leaf(), 2.0, what="x.grad")
+    with pytest.raises(SpecFailure, match="float64 table"):
+        expect_grad(Leaf(), 2.0, what="x.grad", dtype="float64")
 
 
 # -- the tolerance table -----------------------------------------------------------------------

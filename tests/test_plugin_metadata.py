@@ -41,6 +41,10 @@ MALFORMED = {
         {"requires": '{"autograd.magic", "tensor.ops"}'},
         "field 'requires': unknown capabilities ?'autograd.magic'?",
     ),
+    "unknown-about": (
+        {"extra": 'about="autograd.magic",'},
+        "field 'about': unknown capability 'autograd.magic'",
+    ),
     "tolerance-without-reason": (
         {"extra": "tolerance=Tolerance(rtol=1e-3, atol=0.0),"},
         "field 'tolerance': a spec's own tolerance must say why it differs",
@@ -148,3 +152,51 @@ def test_spec_decorator_records_metadata_and_keeps_the_function():
     assert recorded.id == "demo.recorded" and recorded.function == "body"
     assert recorded.sources == (Source(MATHEMATICS, "one source, not in a list"),)
     assert recorded.requires == frozenset({"tensor.ops"})
+
+
+# -- about: the one capability a spec is about --------------------------------------------------
+def about_info(about: str = "", *requires: str) -> SpecInfo:
+    return SpecInfo(
+        id="demo.x",
+        behaviour="an example behaviour sentence",
+        sources=(Source(MATHEMATICS, "example"),),
+        requires=frozenset(requires),
+        about=about,
+    )
+
+
+@pytest.mark.parametrize(
+    ("about", "requires", "subject", "counted"),
+    [
+        ("autograd.accumulate", ("autograd.backward",), "autograd.accumulate", None),
+        ("", ("autograd.backward",), "autograd.backward", None),  # one requirement: that one
+        ("", (), "tensor.core", None),  # nothing beyond the implicit one
+        (
+            "",
+            ("autograd.backward", "tensor.ops"),
+            "",
+            ["autograd.backward", "tensor.core", "tensor.ops"],
+        ),
+    ],
+    ids=["declared", "fallback-one-requirement", "fallback-none", "fallback-ambiguous"],
+)
+def test_about_and_its_fallback(about, requires, subject, counted):
+    info = about_info(about, *requires)
+    assert info.subject == subject
+    assert list(info.counted_against) == (counted or [subject])
+    assert info.capabilities == {*requires, "tensor.core"} | ({about} if about else set())
+
+
+def test_about_is_recorded_by_the_decorator():
+    @spec(
+        id="demo.x",
+        behaviour="an example behaviour sentence",
+        sources=[Source(MATHEMATICS, "example")],
+        about="autograd.accumulate",
+        requires={"autograd.backward"},
+    )
+    def test_x(engine): ...
+
+    info = test_x.conformance_spec
+    assert info.about == "autograd.accumulate"
+    assert "autograd.accumulate" in info.capabilities and info.problems() == []

@@ -89,12 +89,49 @@ def test_verdict_table(run):
             "tiny-cpu (tiny 0.0.1)",
             "  capability *pass  fail  block  skip  xfail  verdict",
             "  autograd.backward *2     0      0     0      0  conforms",
-            "  optim.sgd *0     0      0     1      0  skipped",
-            "  tensor.core *2     1      0     1      0  FAILS",
+            "  tensor.ops *0     1      0     0      0  FAILS",
+            "  not claimed *pass  fail  block  skip  xfail  verdict",
+            "  optim.sgd *0     0      0     1      0  not claimed",
             "tinybrokenadd-cpu (tinybrokenadd 0.0.1)",
+            "  capability *pass  fail  block  skip  xfail  verdict",
             "  autograd.backward *0     1      1     0      0  FAILS",
         ]
     )
+
+
+def test_failure_counts_against_what_the_spec_is_about(run):
+    # Fails in its forward value: a fault of tensor.ops, not of autograd.backward that it uses.
+    run.write(
+        spec_source(
+            "sum_then_backward",
+            requires='{"autograd.backward"}',
+            extra='about="tensor.ops",',
+            body="x = engine.tensor([1.0, 2.0], requires_grad=True)\n"
+            "expect_close(x.sum(), 4.0, what='sum')",
+        )
+    )
+    result = run(f"--engine={TINY}:TinyEngine", "--conformance-report=out.json")
+    result.stdout.fnmatch_lines(["  tensor.ops *0     1      0     0      0  FAILS"])
+    result.stdout.no_fnmatch_line("  autograd.backward *")
+    result.stdout.no_fnmatch_line("  tensor.core *")
+
+
+def test_table_stays_aligned_for_long_capability_names():
+    long = "autograd.nonleaf_grad_warning"
+    results = [
+        report.Result("demo.a", "e-cpu", "passed", [long], about=long),
+        report.Result("demo.b", "e-cpu", "failed", ["tensor.ops"], about="tensor.ops"),
+        report.Result("demo.c", "e-cpu", "skipped", ["optim.sgd"], about="optim.sgd"),
+    ]
+    table = report.lines(results, {"e-cpu": "e 1"}, {"e-cpu": frozenset({long, "tensor.ops"})})
+    assert table[0] == "e-cpu (e 1)"
+    headers = [line for line in table if line.endswith("verdict")]
+    rows = [line for line in table[1:] if line not in headers]
+    assert len(headers) == 2 and len(rows) == 3
+    column = headers[0].index("verdict")
+    assert all(header.index("verdict") == column for header in headers)
+    assert [row[column:] for row in rows] == ["conforms", "FAILS", "not claimed"]
+    assert all(row[column - 2 : column] == "  " and row[column - 3].isdigit() for row in rows)
 
 
 def read_report(run, *args: str, subprocess: bool = False) -> dict:
@@ -122,7 +159,7 @@ def test_json_report(run):
     sgd = data["verdicts"]["tiny-cpu"]["optim.sgd"]
     assert sgd == {**dict.fromkeys(report.OUTCOMES, 0), "skipped": 1, "verdict": "skipped"}
     backward = data["verdicts"]["tinybrokenadd-cpu"]["autograd.backward"]
-    assert (backward["failed"], backward["blocked"], backward["verdict"]) == (1, 1, "FAILS")
+    assert (backward["failed"], backward["blocked"], backward["verdict"]) == (1, 1, "fails")
 
 
 def test_json_report_under_xdist(run):
@@ -140,19 +177,23 @@ def test_output_into_a_missing_folder_is_a_usage_error(run, option):
 
 # -- verdicts, without pytest ------------------------------------------------------------------
 @pytest.mark.parametrize(
-    ("counts", "verdict"),
+    ("counts", "claimed", "verdict"),
     [
-        ({"passed": 3}, "conforms"),
-        ({"passed": 3, "failed": 1, "blocked": 2}, "FAILS"),
-        ({"passed": 3, "blocked": 1}, "blocked"),
-        ({"passed": 3, "xfailed": 1}, "known failures"),
-        ({"passed": 3, "skipped": 1}, "partly skipped"),
-        ({"skipped": 2}, "skipped"),
-        ({"xfailed": 1, "skipped": 1}, "known failures"),
+        ({"passed": 3}, True, "conforms"),
+        ({"passed": 3, "failed": 1, "blocked": 2}, True, "fails"),
+        ({"passed": 3, "blocked": 1}, True, "blocked"),
+        ({"passed": 3, "xfailed": 1}, True, "known-failures"),
+        ({"passed": 3, "skipped": 1}, True, "conforms"),  # skipped for a missing prerequisite
+        ({"skipped": 2}, True, "skipped"),
+        ({"xfailed": 1, "skipped": 1}, True, "known-failures"),
+        ({"skipped": 2}, False, "not-claimed"),
+        ({"passed": 2, "skipped": 1}, False, "would-pass"),
+        ({"passed": 2, "failed": 1, "absent": 1}, False, "deviates"),
+        ({"passed": 2, "absent": 1}, False, "absent"),
     ],
 )
-def test_verdict(counts, verdict):
-    assert report.verdict({**dict.fromkeys(report.OUTCOMES, 0), **counts}) == verdict
+def test_verdict(counts, claimed, verdict):
+    assert report.verdict({**dict.fromkeys(report.OUTCOMES, 0), **counts}, claimed) == verdict
 
 
 def fake_report(outcome: str, **attributes) -> SimpleNamespace:
