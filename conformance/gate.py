@@ -1,0 +1,73 @@
+"""The CI gate: one exit status from a run's report, pytest's exit status and an older report.
+
+Exit statuses (also those of ``conformance diff`` and ``docs/ci/conformance-gate.sh``):
+
+- ``0`` pass: every claimed spec passed or is a known failure of the baseline;
+- ``1`` regression: a claimed spec failed (or was blocked) that the baseline does not list, or,
+  with a previous report, a spec that passed there is now a known failure (a baseline entry
+  added to hide a regression);
+- ``2`` usage error: bad arguments, an unreadable or incomparable report, or a pytest run that
+  did not reach a verdict (pytest's usage error 4, no spec collected 5, interrupted 2,
+  internal error 3);
+- ``3`` stale baseline: nothing regressed, but a spec listed in the baseline passes now. pytest
+  reports it as a strict XPASS (a failure, pytest exit 1); the gate tells it apart by the
+  ``[XPASS(strict)]`` that pytest puts at the start of its message. Remove the entry.
+
+Specs of capabilities the engine does not claim (run with ``--probe-undeclared``) never gate.
+"""
+
+from __future__ import annotations
+
+from conformance import diff as diff_module
+from conformance.matrix import Report
+
+PASS, REGRESSION, USAGE, STALE = 0, 1, 2, 3
+PYTEST_NO_VERDICT = {2: "interrupted", 3: "internal error", 4: "usage error", 5: "no spec ran"}
+XPASS_STRICT = "[XPASS(strict)]"
+
+
+def is_stale(result: dict) -> bool:
+    return result["outcome"] == "failed" and result.get("message", "").startswith(XPASS_STRICT)
+
+
+def gate(
+    report: Report, *, previous: Report | None = None, pytest_status: int | None = None
+) -> tuple[int, list[str]]:
+    """The exit status and the lines that explain it."""
+    if pytest_status in PYTEST_NO_VERDICT:
+        return USAGE, [
+            f"pytest exited with {pytest_status} ({PYTEST_NO_VERDICT[pytest_status]}): "
+            "the run reached no verdict"
+        ]
+    claimed = [r for r in report.results if r.get("claimed", True)]
+    stale = [r for r in claimed if is_stale(r)]
+    failing = [r for r in claimed if r["outcome"] in diff_module.FAILING and not is_stale(r)]
+    lines = [f"regression: {diff_module.label(diff_module.key(r))} {r['outcome']}" for r in failing]
+    if previous is not None:
+        reasons = diff_module.incomparable(previous, report)
+        if reasons:
+            return USAGE, ["the previous report is not comparable: " + "; ".join(reasons)]
+        # Failures are regressions already; what the previous report adds is a spec that
+        # passed there and is now a known failure: its baseline entry hides a regression.
+        changes = diff_module.compare(previous, report)
+        lines += [
+            f"regression since the previous report: {diff_module.label(k)}: {was} -> {now} "
+            "(a new baseline entry)"
+            for k, was, now in changes.other_changes
+            if was == "passed" and now == "xfailed"
+        ]
+    lines += [
+        f"stale baseline: {diff_module.label(diff_module.key(r))} passes now; remove its entry"
+        for r in stale
+    ]
+    if any(line.startswith("regression") for line in lines):
+        return REGRESSION, lines
+    if stale:
+        return STALE, lines
+    if pytest_status not in (None, 0):
+        return REGRESSION, [
+            f"pytest exited with {pytest_status} although no claimed spec failed; see its output"
+        ]
+    passed = sum(r["outcome"] == "passed" for r in claimed)
+    known = sum(r["outcome"] == "xfailed" for r in claimed)
+    return PASS, [f"pass: {passed} claimed results passed, {known} known failures"]
