@@ -1,5 +1,6 @@
 import pytest
 
+from tests import report_schema
 from tests.plugin_run import PluginRun
 
 pytest_plugins = ["pytester"]
@@ -30,3 +31,15 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"{name:<30} {shown or 'NOT CAUGHT'}")
     caught = sum(1 for specs in KILLS.values() if specs)
     terminalreporter.write_line(f"kill rate: {caught}/{len(KILLS)} mutants caught")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Every conformance report a passing test leaves in its tmp folder follows the published
+    schema (docs/report-schema.json)."""
+    outcome = yield
+    pytester = item.funcargs.get("pytester")
+    folder = pytester.path if pytester is not None else item.funcargs.get("tmp_path")
+    if folder is not None:
+        report_schema.check_folder(folder)
+    return outcome
