@@ -1,12 +1,19 @@
 """A small, readable NumPy autograd engine with PyTorch's documented semantics.
 
-Read it in this order: ``core`` (tensors, the graph and the backward pass), ``ops`` (each
-operation's forward and gradient), ``views`` (shapes and indexing), ``functional`` and ``nn``
-(layers and losses), ``optim``, ``data``, ``autograd`` (Jacobians). ``backend`` picks NumPy or
-CuPy, ``creation`` makes tensors.
+Read it top to bottom; each module imports only those above it:
+
+1. ``backend``: the array namespace, NumPy or CuPy;
+2. ``core``: tensors, graph nodes and the backward pass;
+3. ``function``: the kit every op is built with (``record``, operands, type promotion);
+4. ``inplace``: views and in-place writes (version counters, ``CopySlices``);
+5. ``views``: shape changes and indexing; ``ops``: every other op, forward beside gradient;
+   ``conversions``: dtypes and devices;
+6. ``methods``: the tensor's method table, attached to ``Tensor``;
+7. ``creation``, ``functional`` and ``nn`` (layers and losses), ``optim``, ``data``,
+   ``autograd`` (Jacobians).
 """
 
-from reference_impl import ops, views  # noqa: F401, I001  (first: they attach Tensor methods)
+from reference_impl import methods  # noqa: F401, I001  (first: it attaches the Tensor methods)
 from reference_impl import autograd, data, functional, nn, optim
 from reference_impl.core import Tensor, enable_grad, is_grad_enabled, no_grad
 from reference_impl.creation import (

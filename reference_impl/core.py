@@ -16,7 +16,8 @@ Documented behaviours implemented here:
   same memory, refuse to modify a leaf that requires grad (or a view of one), and a backward
   that needs a value modified since it was saved raises.
 
-Operations themselves (each forward with its gradient) live in ``ops``.
+Read next: ``function`` (the kit every op is built with), ``inplace`` (views and in-place
+writes), then the ops themselves.
 """
 
 from __future__ import annotations
@@ -284,17 +285,6 @@ class Tensor:
         out._counter = self._counter
         return out
 
-    def _as_view_of(self, source, view_fn):
-        """Make this tensor a view of ``source``: ``view_fn(source.data)`` is this tensor's data.
-        Views share memory and the version counter; ``_base`` is the tensor owning the memory."""
-        if source._base is None:
-            self._base, self._view_fn = source, view_fn
-        else:
-            outer = source._view_fn
-            self._base, self._view_fn = source._base, lambda array: view_fn(outer(array))
-        self._counter, self._view_version = source._counter, source._counter[0]
-        return self
-
     # -- backward -----------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=False):
         """Reverse-mode differentiation of this tensor with respect to every leaf it uses.
@@ -398,85 +388,29 @@ class Tensor:
             extra += ", requires_grad=True"
         return f"tensor({values}{extra})"
 
-    # -- in-place updates ---------------------------------------------------------------------
-    def _adopt(self, result):
-        """Make ``result`` (an op applied to this tensor's value) this tensor's new value and
-        history: the shared step of every in-place method, whose names end in ``_``."""
-        if _grad_enabled:
-            if self.requires_grad and self.grad_fn is None:
-                raise RuntimeError(
-                    "a leaf tensor that requires grad is being used in an in-place operation; "
-                    "wrap the update in no_grad()"
-                )
-            base = self._base
-            if base is not None and base.requires_grad and base.grad_fn is None:
-                raise RuntimeError(
-                    "a view of a leaf tensor that requires grad is being used in an in-place "
-                    "operation; wrap the update in no_grad()"
-                )
-        self.data[...] = result.data
-        self._counter[0] += 1
-        node = result.grad_fn
-        if node is not None:
-            # the op's output is this tensor now: a later in-place change must be caught
-            node.saved = tuple(self if t is result else t for t in node.saved)
-            node.versions = versions_of(node.saved)
-            if self._base is None:
-                if self.grad_fn is not None and self.grad_fn.retained is self:
-                    node.retained = self
-                self.grad_fn, self.requires_grad = node, True
-            else:
-                self._rebase_view(node)
-        return self
-
-    def _snapshot(self):
-        """A copy of the current value with the same history: what an in-place op computes
-        from, so that its gradient sees the value from before the change."""
-        copy = Tensor(self.data.copy(), self.requires_grad, self.grad_fn)
-        copy._accumulator = self._accumulator
-        return copy
-
-    def _rebase_view(self, node):
-        """After an in-place op ``node`` wrote through this view, the base's history becomes
-        PyTorch's ``CopySlices`` node and this view's history a view of that."""
-        base = self._base
-        base.grad_fn, base.requires_grad = copy_slices(base, self._view_fn, node), True
-        self._remake_view_history()
-
+    # -- views --------------------------------------------------------------------------------
     def _remake_view_history(self):
         """This view's history taken from its base's current one (AsStridedBackward0, as
-        PyTorch names it): the gradient of the view lands in its part of the base."""
+        PyTorch names it): the gradient of the view lands in its part of the base. Views are
+        made, and their memory changed in place, in ``inplace``."""
         base, view_fn = self._base, self._view_fn
         self._view_version = self._counter[0]
         if not base.requires_grad:
             return
-        shape, xp = base.data.shape, backend.namespace(base.data)
-
-        def backward(g):
-            full = xp.zeros(shape, dtype=g.dtype)
-            view_fn(full)[...] = g
-            return (full,)
-
+        backward = gradient_of_part(view_fn, base.data.shape, backend.namespace(base.data))
         self._grad_fn, self.requires_grad = Node("AsStridedBackward0", backward, (base,)), True
 
 
-def copy_slices(base, view_fn, node):
-    """The node of ``base`` after the in-place op ``node`` changed the part ``view_fn(base)``:
-    the gradient of the untouched part goes to the base's previous history, that of the
-    changed part through ``node`` (whose first input was the view's old value)."""
+def gradient_of_part(view_fn, shape, xp):
+    """The gradient of the part ``view_fn(x)`` of an array ``x`` of ``shape``: the incoming
+    gradient inside that part, zero elsewhere (select, slicing, and a view's remade history)."""
 
     def backward(g):
-        grad_base = g.copy()
-        part = view_fn(grad_base)
-        grads = node.backward(part.copy())
-        part[...] = 0 if grads[0] is None else unbroadcast(grads[0], part.shape)
-        return (grad_base, *grads[1:])
+        full = xp.zeros(shape, dtype=g.dtype)
+        view_fn(full)[...] = g
+        return (full,)
 
-    copy = Node("CopySlices", backward, ())
-    copy.next_functions = ((base._node(), 0), *node.next_functions[1:])
-    copy.input_metadata = ((base.data.shape, base.data.dtype), *node.input_metadata[1:])
-    copy.saved, copy.versions = node.saved, node.versions
-    return copy
+    return backward
 
 
 def run_backward(root, seed, retain_graph=False):
@@ -534,10 +468,3 @@ def accumulate(tensor, grad):
         tensor._grad = Tensor(grad.copy())  # a copy: the same array may reach several tensors
     else:
         tensor._grad.data += grad
-
-
-def as_tensor(value, like):
-    """A Python number or tensor as a tensor; numbers take the other operand's dtype."""
-    if isinstance(value, Tensor):
-        return value
-    return Tensor(backend.namespace(like.data).asarray(value, dtype=like.data.dtype))

@@ -9,7 +9,8 @@ any z. Each fused loss has its gradient written beside it.
 from __future__ import annotations
 
 from reference_impl import backend, ops, random, views
-from reference_impl.core import Tensor, as_tensor
+from reference_impl.core import Tensor
+from reference_impl.function import as_tensor, record
 
 
 def relu(x):
@@ -74,7 +75,7 @@ def mse_loss(prediction, target, reduction="mean"):
     terms = (prediction - target) ** 2
     if reduction == "none":
         return terms
-    return ops.mean(terms) if reduction == "mean" else ops.total(terms)
+    return ops.mean(terms) if reduction == "mean" else ops.sum(terms)
 
 
 def nll_loss(log_probabilities, target, reduction="mean"):
@@ -93,7 +94,7 @@ def nll_loss(log_probabilities, target, reduction="mean"):
         full[picked] = -g * scale
         return (full,)
 
-    return ops.record("NllLossBackward0", loss, (log_probabilities,), backward, (target,))
+    return record("NllLossBackward0", loss, (log_probabilities,), backward, (target,))
 
 
 def cross_entropy(logits, target, reduction="mean"):
@@ -117,7 +118,7 @@ def binary_cross_entropy(probabilities, target, reduction="mean"):
         # d/dp, with PyTorch's floor of 1e-12 on p (1 - p) against division by zero
         return g * (p - y) / xp.maximum((1 - p) * p, 1e-12), g * (log_not_p - log_p)
 
-    return ops.record(
+    return record(
         "BinaryCrossEntropyBackward0",
         loss,
         (probabilities, target),
@@ -140,6 +141,6 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
         g = g * scale
         return g * (ops.stable_sigmoid(xp, z) - y), -g * z
 
-    return ops.record(
+    return record(
         "BinaryCrossEntropyWithLogitsBackward0", loss, (logits, target), backward, (logits, target)
     )

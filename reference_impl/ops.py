@@ -1,11 +1,9 @@
 """Differentiable operations: each op's forward and its gradient side by side.
 
-``record`` builds the result and, when any input requires grad and recording is on, the
-``grad_fn`` node whose ``backward(g)`` returns one gradient per input (None where none flows).
-Gradients are returned at the broadcast shape; ``core.unbroadcast`` sums them back to each
-input's shape in one place, and the backward pass casts them to each input's dtype. Node names
-are PyTorch's, so graph-structure specs read the same on both engines. Shape and indexing ops
-are in ``views``; adding an op means one function here and one line in ``METHODS``.
+Every op is built with ``function.record``. Node names are PyTorch's, so graph-structure specs
+read the same on both engines; so are the ops' names (``sum``, ``max``, ``min`` as
+``torch.sum``, ``torch.max``, ``torch.min``). Shape and indexing ops are in ``views``; adding an
+op means one function here and one line in ``methods.METHODS``.
 """
 
 from __future__ import annotations
@@ -14,77 +12,8 @@ import collections
 import math
 
 from reference_impl import backend, views
-from reference_impl.core import Node, Tensor, is_grad_enabled
-
-_Number = int | float | bool
-
-
-def record(name, data, inputs, backward, saved=(), keep_output=False):
-    """The result of an op; with a ``name`` node attached when a gradient can flow. ``saved``
-    lists what the gradient reads (version-checked, and freed after backward);
-    ``keep_output`` adds the result itself, for gradients written in terms of the output."""
-    out = Tensor(data)
-    if is_grad_enabled():
-        for t in inputs:
-            if isinstance(t, Tensor) and t.requires_grad:
-                out.requires_grad = True
-                out.grad_fn = Node(name, backward, inputs, (*saved, out) if keep_output else saved)
-                break
-    return out
-
-
-def xp_of(t):
-    return backend.namespace(t.data)
-
-
-# -- operands and type promotion -------------------------------------------------------------
-def operand(value, like):
-    """A tensor, or a plain Python number (which PyTorch treats as a 'weak' scalar); lists and
-    arrays become a tensor on the device of ``like``, the tensor they are combined with."""
-    if isinstance(value, Tensor | _Number):
-        return value
-    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:  # a NumPy scalar
-        return value.item()
-    return Tensor(xp_of(like).asarray(backend.to_host(value)))
-
-
-def _category(array):
-    return "buif".index(array.dtype.kind) if array.dtype.kind in "buif" else 4
-
-
-def result_dtype(x, y):
-    """PyTorch's promotion of two tensors: the higher category (bool < int < float) wins;
-    within a category a dimensioned tensor's dtype beats a 0-d tensor's."""
-    cx, cy = _category(x), _category(y)
-    if cx == cy:
-        if x.ndim == 0 and y.ndim > 0:
-            return y.dtype
-        if y.ndim == 0 and x.ndim > 0:
-            return x.dtype
-        return backend.numpy.promote_types(x.dtype, y.dtype)
-    return x.dtype if cx > cy else y.dtype
-
-
-def promote(a, b, floating=False):
-    """The values of ``a`` and ``b`` (tensor or number) cast to PyTorch's result dtype. A float
-    number turns an integer tensor into float32 but never widens a float32 tensor; with
-    ``floating`` (true division) integers become float32 too."""
-    x = a.data
-    if isinstance(b, Tensor):
-        y = b.data
-        if x.dtype == y.dtype and not floating:  # the common case, first
-            return x, y
-        if x.dtype != y.dtype:
-            dtype = result_dtype(x, y)
-            x, y = x.astype(dtype, copy=False), y.astype(dtype, copy=False)
-    else:
-        y = b
-        if x.dtype.kind in "biu" and isinstance(b, float):
-            x = x.astype(backend.DEFAULT_FLOAT)
-    if floating and x.dtype.kind in "biu":
-        x = x.astype(backend.DEFAULT_FLOAT)
-        y = y.astype(backend.DEFAULT_FLOAT) if isinstance(b, Tensor) else y
-    return x, y
+from reference_impl.core import Tensor
+from reference_impl.function import masked, operand, promote, record, xp_of, zeros
 
 
 def _needs(x, y, a, b):
@@ -165,7 +94,7 @@ def power(a, exponent):
             out = x**n
     if not isinstance(exponent, Tensor):
         if n == 0:  # d(x**0)/dx = 0 everywhere, also at x = 0 where n * x**(n-1) is nan
-            return record("PowBackward0", out, (a,), lambda g: (_zeros(g),), (a,))
+            return record("PowBackward0", out, (a,), lambda g: (zeros(g),), (a,))
         return record("PowBackward0", out, (a,), lambda g: (g * n * x ** (n - 1),), (a,))
     xp = xp_of(a)
 
@@ -247,11 +176,6 @@ def sigmoid(a):
     return record("SigmoidBackward0", out, (a,), lambda g: (g * out * (1 - out),), keep_output=True)
 
 
-def masked(g, mask):
-    """g where ``mask`` holds, else exactly 0 (also where g is inf or nan, as in PyTorch)."""
-    return backend.namespace(g).where(mask, g, 0)
-
-
 def relu(a):
     """max(x, 0): the gradient is 1 where x > 0 and 0 where x <= 0, as PyTorch."""
     out = xp_of(a).maximum(a.data, 0)
@@ -299,7 +223,7 @@ def _dims(dim, ndim):
     if dim is None:
         return None
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    return tuple(sorted(d % max(ndim, 1) for d in dims))
+    return tuple(sorted(d % (ndim or 1) for d in dims))
 
 
 def _expand(g, shape, dim, keepdim):
@@ -313,7 +237,7 @@ def _expand(g, shape, dim, keepdim):
     return full
 
 
-def total(a, dim=None, keepdim=False):
+def sum(a, dim=None, keepdim=False):  # noqa: A001  (torch.sum)
     dim = _dims(dim, a.ndim)
     return record(
         "SumBackward0" if dim is None else "SumBackward1",
@@ -354,7 +278,7 @@ def _extremum(a, dim, keepdim, largest):
         return record(
             f"{kind}Backward1", out, (a,), lambda g: (masked(g / winners.sum(), winners),), (a,)
         )
-    dim = dim % max(x.ndim, 1)
+    dim = dim % (x.ndim or 1)
     index = (x.argmax if largest else x.argmin)(axis=dim, keepdims=True)
     values = (x.max if largest else x.min)(axis=dim, keepdims=True)
 
@@ -367,11 +291,11 @@ def _extremum(a, dim, keepdim, largest):
     return Extremum(record(f"{kind}Backward0", values, (a,), backward, (a,)), Tensor(indices))
 
 
-def maximum(a, dim=None, keepdim=False):
+def max(a, dim=None, keepdim=False):  # noqa: A001  (torch.max: values and indices along dim)
     return _extremum(a, dim, keepdim, largest=True)
 
 
-def minimum(a, dim=None, keepdim=False):
+def min(a, dim=None, keepdim=False):  # noqa: A001  (torch.min)
     return _extremum(a, dim, keepdim, largest=False)
 
 
@@ -389,10 +313,10 @@ def logsumexp(a, dim, keepdim=False):
     top = a.data.max(axis=dim, keepdims=True)
     top = xp.where(xp.isfinite(top), top, 0)  # rows of -inf stay -inf instead of nan
     shifted = xp.exp(a.data - top)
-    total = shifted.sum(axis=dim, keepdims=True)
+    summed = shifted.sum(axis=dim, keepdims=True)
     with backend.quiet():
-        out = top + xp.log(total)
-    softmax = shifted / total
+        out = top + xp.log(summed)
+    softmax = shifted / summed
     result = out if keepdim else out.squeeze(axis=dim)
     return record(
         "LogsumexpBackward0",
@@ -473,19 +397,15 @@ def addmm(bias, a, b):
 
 
 # -- fills and copies (their in-place forms are what PyTorch users call) --------------------
-def _zeros(g):
-    return backend.namespace(g).zeros_like(g)
-
-
 def zeros_like(a):
     """All zeros: ZeroBackward0, whose gradient to the old value is zero."""
     zero = xp_of(a).zeros_like(a.data)
-    return record("ZeroBackward0", zero, (a,), lambda g: (_zeros(g),))
+    return record("ZeroBackward0", zero, (a,), lambda g: (zeros(g),))
 
 
 def full_like(a, value):
     full = xp_of(a).full_like(a.data, value)
-    return record("FillBackward2", full, (a,), lambda g: (_zeros(g),))
+    return record("FillBackward2", full, (a,), lambda g: (zeros(g),))
 
 
 def copy_from(a, source):
@@ -495,11 +415,11 @@ def copy_from(a, source):
     out = xp_of(a).empty_like(a.data)
     if not isinstance(source, Tensor):  # a number: nothing to send a gradient to
         out[...] = source
-        return record("CopyBackwards", out, (a, source), lambda g: (_zeros(g), None))
+        return record("CopyBackwards", out, (a, source), lambda g: (zeros(g), None))
     out[...] = backend.to_namespace(source.data, xp_of(a))  # copy_ may cross devices
     back = xp_of(source)
     return record(
-        "CopyBackwards", out, (a, source), lambda g: (_zeros(g), backend.to_namespace(g, back))
+        "CopyBackwards", out, (a, source), lambda g: (zeros(g), backend.to_namespace(g, back))
     )
 
 
@@ -518,101 +438,3 @@ lt = _comparison(lambda x, y: x < y)
 le = _comparison(lambda x, y: x <= y)
 gt = _comparison(lambda x, y: x > y)
 ge = _comparison(lambda x, y: x >= y)
-
-
-# -- the Tensor methods and operators these ops provide ---------------------------------------
-def _square(a):
-    return power(a, 2)
-
-
-def inplace(op):
-    """The in-place form of ``op`` (PyTorch's trailing underscore). While recording, ``op``
-    reads a snapshot of the old value, so its gradient never sees the overwritten memory;
-    ``Tensor._adopt`` writes the result and takes over its history."""
-
-    def method(self, *args, **kwargs):
-        source = self
-        if is_grad_enabled() and (
-            self.requires_grad or any(isinstance(v, Tensor) and v.requires_grad for v in args)
-        ):
-            source = self._snapshot()
-        return self._adopt(op(source, *args, **kwargs))
-
-    method.__name__ = getattr(op, "__name__", "op") + "_"
-    return method
-
-
-METHODS = {
-    "__add__": add,
-    "__radd__": add,
-    "__sub__": sub,
-    "__rsub__": rsub,
-    "__mul__": mul,
-    "__rmul__": mul,
-    "__truediv__": div,
-    "__rtruediv__": rdiv,
-    "__neg__": neg,
-    "__pow__": power,
-    "__rpow__": rpow,
-    "__matmul__": matmul,
-    "__abs__": absolute,
-    "__eq__": eq,
-    "__ne__": ne,
-    "__lt__": lt,
-    "__le__": le,
-    "__gt__": gt,
-    "__ge__": ge,
-    "add": add,
-    "sub": sub,
-    "mul": mul,
-    "div": div,
-    "neg": neg,
-    "pow": power,
-    "mm": matmul,
-    "matmul": matmul,
-    "exp": exp,
-    "log": log,
-    "sqrt": sqrt,
-    "reciprocal": reciprocal,
-    "abs": absolute,
-    "sin": sin,
-    "cos": cos,
-    "tanh": tanh,
-    "sigmoid": sigmoid,
-    "relu": relu,
-    "clamp": clamp,
-    "clamp_min": clamp_min,
-    "clamp_max": clamp_max,
-    "square": _square,
-    "sum": total,
-    "mean": mean,
-    "max": maximum,
-    "min": minimum,
-    "argmax": argmax,
-    "argmin": argmin,
-    "logsumexp": logsumexp,
-    "softmax": softmax,
-    "log_softmax": log_softmax,
-    "eq": eq,
-    "ne": ne,
-    "lt": lt,
-    "le": le,
-    "gt": gt,
-    "ge": ge,
-}
-_INPLACE = ("add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "reciprocal", "abs")
-_INPLACE += ("sin", "cos", "tanh", "sigmoid", "relu", "clamp", "clamp_min", "clamp_max", "square")
-METHODS.update({name + "_": inplace(METHODS[name]) for name in _INPLACE})
-METHODS.update(
-    {
-        "zero_": inplace(zeros_like),
-        "fill_": inplace(full_like),
-        "copy_": inplace(copy_from),
-        "__iadd__": METHODS["add_"],
-        "__isub__": METHODS["sub_"],
-        "__imul__": METHODS["mul_"],
-        "__itruediv__": METHODS["div_"],
-    }
-)
-for _name, _op in METHODS.items():
-    setattr(Tensor, _name, _op)

@@ -1,32 +1,27 @@
-"""Shape changes, indexing and conversions: mostly ops whose result is a *view* of the input.
+"""Shape changes and indexing: mostly ops whose result is a *view* of the input.
 
 A view shares memory and the version counter with the tensor it looks into, so an in-place
 change through either is seen by both and by the version checks; after an in-place change
-through a view, the base's history becomes ``CopySlices`` (see ``core``). Node names follow
+through a view, the base's history becomes ``CopySlices`` (see ``inplace``). Node names follow
 PyTorch, including how it splits ``x[0, 1:]`` into SelectBackward0 then SliceBackward0.
 """
 
 from __future__ import annotations
 
-from reference_impl import backend, ops
-from reference_impl.core import Tensor
+from reference_impl import backend
+from reference_impl.core import Tensor, gradient_of_part
+from reference_impl.function import operand, record
+from reference_impl.inplace import as_view_of, inplace
 
 
 def _view(name, a, view_fn, backward):
     """``view_fn(a.data)`` as a view of ``a``, recorded as ``name``."""
-    return ops.record(name, view_fn(a.data), (a,), backward)._as_view_of(a, view_fn)
+    return as_view_of(record(name, view_fn(a.data), (a,), backward), a, view_fn)
 
 
-def _scatter(a, view_fn):
+def _part(a, view_fn):
     """The gradient of a view that keeps part of ``a``: g inside that part, zero elsewhere."""
-    shape, xp = a.data.shape, backend.namespace(a.data)
-
-    def backward(g):
-        full = xp.zeros(shape, dtype=g.dtype)
-        view_fn(full)[...] = g
-        return (full,)
-
-    return backward
+    return gradient_of_part(view_fn, a.data.shape, backend.namespace(a.data))
 
 
 def _shape(shape):
@@ -52,7 +47,7 @@ def reshape(a, *shape):
     if a.data.flags.c_contiguous:
         return view(a, *shape)
     copied = clone(a)
-    return ops.record(
+    return record(
         "UnsafeViewBackward0", copied.data.reshape(shape), (copied,), lambda g: (g.reshape(old),)
     )
 
@@ -125,11 +120,11 @@ def expand(a, *sizes):
     lead = len(sizes) - a.ndim
     shape = tuple(a.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
     xp = backend.namespace(a.data)
-    return ops.record("ExpandBackward0", xp.broadcast_to(a.data, shape), (a,), lambda g: (g,))
+    return record("ExpandBackward0", xp.broadcast_to(a.data, shape), (a,), lambda g: (g,))
 
 
 def clone(a):
-    return ops.record("CloneBackward0", a.data.copy(), (a,), lambda g: (g,))
+    return record("CloneBackward0", a.data.copy(), (a,), lambda g: (g,))
 
 
 def contiguous(a):
@@ -146,26 +141,26 @@ def select(a, dim, index):
     if not -a.shape[dim] <= index < a.shape[dim]:
         raise IndexError(f"index {index} is out of bounds for dimension {dim} of size {a.shape}")
     key = (slice(None),) * dim + (index, Ellipsis)  # the Ellipsis keeps 0-d results arrays
-    return _view("SelectBackward0", a, lambda array: array[key], _scatter(a, lambda f: f[key]))
+    return _view("SelectBackward0", a, lambda array: array[key], _part(a, lambda f: f[key]))
 
 
-def narrow(a, dim, part):
-    """``a[..., start:stop:step, ...]`` along ``dim``: SliceBackward0."""
+def slice_along(a, dim, part):
+    """``a[..., start:stop:step, ...]`` along ``dim`` (ATen's ``slice``): SliceBackward0."""
     key = (slice(None),) * dim + (part,)
-    return _view("SliceBackward0", a, lambda array: array[key], _scatter(a, lambda f: f[key]))
+    return _view("SliceBackward0", a, lambda array: array[key], _part(a, lambda f: f[key]))
 
 
-def gather(a, index):
-    """Advanced indexing (integer or boolean arrays): a copy, IndexBackward0. Repeated indices
-    each receive their share of the gradient."""
+def index(a, indices):
+    """Advanced indexing (integer or boolean arrays; ATen's ``index``): a copy, IndexBackward0.
+    Repeated indices each receive their share of the gradient."""
     xp = backend.namespace(a.data)
 
     def backward(g):
         full = xp.zeros(a.data.shape, dtype=g.dtype)
-        backend.scatter_add(full, index, g)
+        backend.scatter_add(full, indices, g)
         return (full,)
 
-    return ops.record("IndexBackward0", a.data[index], (a,), backward)
+    return record("IndexBackward0", a.data[indices], (a,), backward)
 
 
 def _as_index(part):
@@ -191,19 +186,19 @@ def _arrays(index):
     return out
 
 
-def getitem(a, index):
-    """``a[index]`` as PyTorch does it: ints, slices, None and ... one dimension at a time
+def getitem(a, key):
+    """``a[key]`` as PyTorch does it: ints, slices, None and ... one dimension at a time
     (a full slice inside a tuple is skipped), then any advanced part in one IndexBackward0."""
-    if not isinstance(index, tuple):
-        index = _as_index(index)
-        if _is_advanced(index):  # one array of indices, as a minibatch is taken
-            return gather(a, _arrays((index,)))
-        if isinstance(index, int):
-            return select(a, 0, index)
-        if isinstance(index, slice):
-            return narrow(a, 0, index)
-        index = (index,)
-    parts = [_as_index(p) for p in index]
+    if not isinstance(key, tuple):
+        key = _as_index(key)
+        if _is_advanced(key):  # one array of indices, as a minibatch is taken
+            return index(a, _arrays((key,)))
+        if isinstance(key, int):
+            return select(a, 0, key)
+        if isinstance(key, slice):
+            return slice_along(a, 0, key)
+        key = (key,)
+    parts = [_as_index(p) for p in key]
     if Ellipsis in [p for p in parts if not _is_advanced(p)]:
         at = next(i for i, p in enumerate(parts) if p is Ellipsis)
         used = sum(p is not None and p is not Ellipsis for p in parts)
@@ -217,93 +212,37 @@ def getitem(a, index):
             out = select(out, dim, part)
         elif isinstance(part, slice):
             if part.indices(out.shape[dim]) != (0, out.shape[dim], 1):
-                out = narrow(out, dim, part)
+                out = slice_along(out, dim, part)
             dim += 1
             advanced.append(slice(None))
         else:
             dim += 1
             advanced.append(part)
     if any(_is_advanced(p) for p in advanced):
-        return gather(out, _arrays(advanced))
+        return index(out, _arrays(advanced))
     return alias(out) if out is a else out
 
 
-def index_put(a, index, value):
-    """``a`` with ``a[index] = value`` for an advanced index: IndexPutBackward0."""
-    value = ops.operand(value, a)
+def index_put(a, indices, value):
+    """``a`` with ``a[indices] = value`` for an advanced indices: IndexPutBackward0."""
+    value = operand(value, a)
     out = a.data.copy()
-    out[index] = value.data if isinstance(value, Tensor) else value
+    out[indices] = value.data if isinstance(value, Tensor) else value
 
     def backward(g):
         kept = g.copy()
-        kept[index] = 0
-        return kept, g[index]
+        kept[indices] = 0
+        return kept, g[indices]
 
-    return ops.record("IndexPutBackward0", out, (a, value), backward)
+    return record("IndexPutBackward0", out, (a, value), backward)
 
 
-def setitem(a, index, value):
-    """``a[index] = value``: an in-place copy into the view ``a[index]`` (CopySlices), or an
+def setitem(a, key, value):
+    """``a[key] = value``: an in-place copy into the view ``a[key]`` (CopySlices), or an
     in-place index_put for advanced indices."""
-    parts = index if isinstance(index, tuple) else (index,)
+    parts = key if isinstance(key, tuple) else (key,)
     parts = tuple(_as_index(p) for p in parts)
     if any(_is_advanced(p) for p in parts):
-        ops.inplace(index_put)(a, _arrays(parts), value)
+        inplace(index_put)(a, _arrays(parts), value)
     else:
-        getitem(a, index).copy_(value)
-
-
-# -- conversions -----------------------------------------------------------------------------
-def to(a, target):
-    """A copy with another dtype ("float64", ...) or on another device ("cpu", "cuda"):
-    ToCopyBackward0. The same tensor when nothing changes, as in PyTorch."""
-    target = str(target).removeprefix("torch.")
-    if target.startswith(("cpu", "cuda")):
-        if target.split(":")[0] == a.device:
-            return a
-        here = backend.for_device(a.device)
-        data = backend.to_namespace(a.data, backend.for_device(target))
-        return ops.record("ToCopyBackward0", data, (a,), lambda g: (backend.to_namespace(g, here),))
-    dtype = backend.dtype(target)
-    if dtype == a.data.dtype:
-        return a
-    data = a.data.astype(dtype)
-    if dtype.kind not in "fc":  # integer results cannot carry a gradient
-        return Tensor(data)
-    return ops.record("ToCopyBackward0", data, (a,), lambda g: (g,))
-
-
-def _converter(dtype):
-    def convert(a):
-        return to(a, dtype)
-
-    convert.__name__ = dtype
-    return convert
-
-
-METHODS = {
-    "reshape": reshape,
-    "view": view,
-    "flatten": flatten,
-    "t": t,
-    "transpose": transpose,
-    "swapaxes": transpose,
-    "permute": permute,
-    "unsqueeze": unsqueeze,
-    "squeeze": squeeze,
-    "expand": expand,
-    "clone": clone,
-    "contiguous": contiguous,
-    "__getitem__": getitem,
-    "__setitem__": setitem,
-    "to": to,
-    "float": _converter("float32"),
-    "double": _converter("float64"),
-    "long": _converter("int64"),
-    "bool": _converter("bool"),
-    "cpu": lambda a: to(a, "cpu"),
-    "cuda": lambda a: to(a, "cuda"),
-}
-for _name, _op in METHODS.items():
-    setattr(Tensor, _name, _op)
-Tensor.T = property(reversed_dims)
+        getitem(a, key).copy_(value)

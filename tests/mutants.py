@@ -15,7 +15,20 @@ from unittest import mock
 import numpy as np
 
 from conformance.engines.reference_engine import ReferenceEngine
-from reference_impl import autograd, core, data, functional, nn, ops, optim
+from reference_impl import (
+    autograd,
+    conversions,
+    core,
+    data,
+    function,
+    functional,
+    inplace,
+    methods,
+    nn,
+    ops,
+    optim,
+    views,
+)
 from reference_impl.core import Node, Tensor
 
 
@@ -40,10 +53,16 @@ def op(name, replacement):
     patches = [mock.patch.object(ops, name, replacement)]
     patches += [
         mock.patch.object(Tensor, method, replacement)
-        for method, bound in ops.METHODS.items()
+        for method, bound in methods.METHODS.items()
         if bound is original
     ]
     return patches
+
+
+def kit(name, replacement):
+    """Patch ``function.<name>`` in the kit and in every module of the engine that uses it."""
+    modules = (function, ops, views, conversions, functional)
+    return [mock.patch.object(m, name, replacement) for m in modules if hasattr(m, name)]
 
 
 def adapter(name, replacement):
@@ -52,7 +71,7 @@ def adapter(name, replacement):
 
 # -- planted bugs ------------------------------------------------------------------------------
 def relu_leaky(a):
-    return ops.record("ReluBackward0", a.data * (a.data > 0), (a,), lambda g: (g,))
+    return function.record("ReluBackward0", a.data * (a.data > 0), (a,), lambda g: (g,))
 
 
 def overwrite_grad(tensor, grad):
@@ -66,7 +85,7 @@ def record_and_keep_every_grad(name, data_, inputs, backward, saved=(), keep_out
     return out
 
 
-RECORD = ops.record
+RECORD = function.record
 
 
 def backward_always_freeing(root, seed, retain_graph=False):
@@ -86,7 +105,7 @@ BACKWARD = Tensor.backward
 
 
 def mean_not_divided(a, dim=None, keepdim=False):
-    return ops.record(
+    return function.record(
         "MeanBackward0",
         a.data.mean(axis=dim, keepdims=keepdim),
         (a,),
@@ -95,7 +114,7 @@ def mean_not_divided(a, dim=None, keepdim=False):
 
 
 def pow_off_by_one(a, exponent):
-    return ops.record(
+    return function.record(
         "PowBackward0",
         a.data**exponent,
         (a,),
@@ -106,23 +125,23 @@ def pow_off_by_one(a, exponent):
 
 def tanh_without_square(a):
     out = np.tanh(a.data)
-    return ops.record("TanhBackward0", out, (a,), lambda g: (g * (1 - out),))
+    return function.record("TanhBackward0", out, (a,), lambda g: (g * (1 - out),))
 
 
 def sigmoid_grad_is_output(a):
     out = 1 / (1 + np.exp(-a.data))
-    return ops.record("SigmoidBackward0", out, (a,), lambda g: (g * out,))
+    return function.record("SigmoidBackward0", out, (a,), lambda g: (g * out,))
 
 
 def matmul_missing_transpose(a, b):
-    return ops.record(
+    return function.record(
         "MmBackward0", a.data @ b.data, (a, b), lambda g: (g @ b.data, a.data.T @ g), saved=(a, b)
     )
 
 
 def mul_old_name(a, b):
-    b = core.as_tensor(b, a)
-    return ops.record(
+    b = function.as_tensor(b, a)
+    return function.record(
         "MulBackward1", a.data * b.data, (a, b), lambda g: (g * b.data, g * a.data), saved=(a, b)
     )
 
@@ -136,12 +155,12 @@ def cross_entropy_naive(logits, target):
 
 
 def bce_summed(p, y):
-    y = core.as_tensor(y, p)
+    y = function.as_tensor(y, p)
     return -(y * p.log() + (1 - y) * (1 - p).log()).sum()
 
 
 def bce_with_logits_unstable(z, y):
-    y = core.as_tensor(y, z)
+    y = function.as_tensor(y, z)
     p = z.sigmoid()
     return -(y * p.log() + (1 - y) * (1 - p).log()).mean()
 
@@ -222,12 +241,12 @@ def loader_init_dropping_last(
 LOADER_INIT = data.DataLoader.__init__
 
 
-def adopt_without_leaf_check(self, result):
-    self.data[...] = result.data
-    self._version += 1
+def adopt_without_leaf_check(tensor, result):
+    tensor.data[...] = result.data
+    tensor._version += 1
     if result.grad_fn is not None:
-        self.grad_fn, self.requires_grad = result.grad_fn, True
-    return self
+        tensor.grad_fn, tensor.requires_grad = result.grad_fn, True
+    return tensor
 
 
 def apply_without_version_check(self, grad):
@@ -267,7 +286,7 @@ MUTANTS = [
         "nonleaf_grad_filled",
         ".grad is filled on every tensor, not only leaves",
         ("graph.leaf_only_grad", "examples.book_intermediate_grads"),
-        lambda: [mock.patch.object(ops, "record", record_and_keep_every_grad)],
+        lambda: kit("record", record_and_keep_every_grad),
     ),
     Mutant(
         "retain_grad_ignored",
@@ -297,7 +316,7 @@ MUTANTS = [
         "no_grad_ignored",
         "operations under no_grad() are still recorded",
         ("autograd.no_grad",),
-        lambda: [mock.patch.object(ops, "is_grad_enabled", lambda: True)],
+        lambda: [mock.patch.object(function, "is_grad_enabled", lambda: True)],
     ),
     Mutant(
         "mean_grad_not_divided",
@@ -447,7 +466,7 @@ MUTANTS = [
         "inplace_leaf_allowed",
         "in-place changes of grad-requiring leaves are allowed",
         ("tensors.inplace_leaf_refused",),
-        lambda: [mock.patch.object(Tensor, "_adopt", adopt_without_leaf_check)],
+        lambda: [mock.patch.object(inplace, "adopt", adopt_without_leaf_check)],
     ),
     Mutant(
         "inplace_version_unchecked",
