@@ -107,7 +107,7 @@ def run_gate(args) -> int:
 REPORT_COMMANDS = {"matrix": run_matrix, "diff": run_diff, "gate": run_gate}
 
 
-def main(argv: list[str] | None = None) -> int:
+def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m conformance", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser(
@@ -124,6 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     docs = commands.add_parser("docs", help="regenerate docs/catalogue.md and docs/contract.md")
     docs.add_argument("--dir", default="docs", help="output folder (default: docs)")
     add_report_commands(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["run"]:
         # Every argument after "run" is pytest's, including --help; the catalogue's folder
