@@ -11,7 +11,8 @@ from functools import cache
 from pathlib import Path
 
 SCHEMA = Path(__file__).resolve().parent.parent / "docs" / "report-schema.json"
-MARK = '"autograd-conformance-report"'
+FORMAT = "autograd-conformance-report"
+MARK = f'"{FORMAT}"'
 
 
 @cache
@@ -31,23 +32,24 @@ def problems(data) -> list[str]:
     ]
 
 
-def reports_in(folder: Path) -> list[Path]:
-    """The JSON files under ``folder`` that say they are conformance reports."""
-    found = []
+def reports_in(folder: Path) -> dict[Path, dict]:
+    """The JSON files under ``folder`` that say they are conformance reports, parsed."""
+    found = {}
     for path in folder.rglob("*.json"):
         try:
             text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            data = json.loads(text) if MARK in text else None
+        except (OSError, ValueError):
             continue
-        if MARK in text:
-            found.append(path)
+        if isinstance(data, dict) and data.get("format") == FORMAT:
+            found[path] = data
     return found
 
 
 def check_folder(folder: Path) -> int:
     """Validate every report under ``folder``; raise AssertionError naming the first bad one."""
     reports = reports_in(folder)
-    for path in reports:
-        wrong = problems(json.loads(path.read_text(encoding="utf-8")))
+    for path, data in reports.items():
+        wrong = problems(data)
         assert not wrong, f"{path} breaks docs/report-schema.json:\n" + "\n".join(wrong[:10])
     return len(reports)
