@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance.capabilities import CAPABILITIES
-from conformance.engine import TENSOR_PROTOCOL, contract_methods
+from conformance.engine import PROTOCOL, contract_methods
 
 
 def as_markdown() -> str:
@@ -18,8 +18,12 @@ def as_markdown() -> str:
         "",
         "An adapter subclasses `conformance.Engine`, sets `name`, `version`, `devices` and",
         "`capabilities`, and implements the methods of every capability it declares. The tensors",
-        "it returns follow the tensor protocol below (PyTorch's names). A spec whose required",
-        "capabilities are not all declared is skipped with a reason naming the missing ones.",
+        "it returns have the members listed under each capability (PyTorch's names: `tensor.grad`",
+        "is `x.grad`, `tensor.__add__` is `x + y`, `module.weight` is a Linear layer's weight);",
+        "`conformance.adapter` builds wrappers for engines with other names. A spec uses only the",
+        "members listed under the capabilities it requires (a test checks this). A spec whose",
+        "required capabilities are not all declared is skipped with a reason naming the missing",
+        "ones.",
         "",
         "Adapters are found by name (built-ins and the `conformance.engines` entry-point group)",
         "or given as `--engine=package.module:factory`.",
@@ -28,8 +32,8 @@ def as_markdown() -> str:
     ]
     for capability, description in CAPABILITIES.items():
         lines += ["", f"### `{capability}`", "", description[0].upper() + description[1:] + "."]
-        if capability in TENSOR_PROTOCOL:
-            lines.append(f"\nTensor protocol: {TENSOR_PROTOCOL[capability]}.")
+        for member, doc in PROTOCOL.get(capability, {}).items():
+            lines.append(f"\n- `{member}`: {doc}")
         for name, doc in methods.get(capability, []):
             lines.append(f"\n- `Engine.{name}`: {' '.join(doc.split())}")
     return "\n".join(lines) + "\n"

@@ -4,8 +4,9 @@ Specs talk to an engine through two surfaces:
 
 * this :class:`Engine` class — construction of tensors, functions, layers, losses, optimisers and
   datasets, each method tagged with the capability it belongs to;
-* the *tensor protocol* — the tensors those methods return support PyTorch's names for operators
-  and methods (see :data:`TENSOR_PROTOCOL`). Engines whose tensors use other names wrap them.
+* the *protocol* — the tensors, modules, optimisers and datasets those methods return support
+  PyTorch's names for operators and members (see :data:`PROTOCOL`). Engines with other names
+  wrap their objects with :mod:`conformance.adapter`.
 
 An adapter subclasses :class:`Engine`, sets ``name``, ``version``, ``devices`` and
 ``capabilities``, and implements the methods of the capabilities it declares. Methods of
@@ -19,30 +20,110 @@ import copy
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
-Tensor = Any  # an engine's own tensor type, following TENSOR_PROTOCOL
-Module = Any  # callable layer with parameters(), train(), eval(), zero_grad()
-Optimizer = Any  # object with step() and zero_grad()
-Dataset = Any  # object with len() and integer indexing returning a tuple of tensors
+Tensor = Any  # an engine's own tensor type, with the members of PROTOCOL
+Module = Any  # a callable layer: the "module" members of PROTOCOL
+Optimizer = Any  # the "optimizer" members of PROTOCOL
+Dataset = Any  # the "dataset" members of PROTOCOL
 
-# The tensor protocol: members every engine tensor has, by capability.
-TENSOR_PROTOCOL: dict[str, str] = {
-    "tensor.core": "shape (tuple-like), item() (a Python float for a one-element float tensor); "
-    "operators + - * / ** and unary -, with tensors and Python numbers on either side, "
-    "broadcasting as in NumPy",
-    "tensor.ops": "sum(), mean(), add(x), pow(n), square(), exp(), log(), abs(), sqrt(), "
-    "reshape(*shape), indexing with integers and slices",
-    "tensor.matmul": "a @ b, a.mm(b), a.t()",
-    "tensor.inplace": "abs_(), add_(x), sub_(x), mul_(x), zero_() modify the tensor and return it",
-    "autograd.backward": "requires_grad, is_leaf, grad (None until a backward pass reaches it), "
-    "backward(gradient=None, retain_graph=False)",
-    "autograd.retain_grad": "retain_grad()",
-    "autograd.grad_fn": "grad_fn (None on leaves), grad_fn.next_functions: tuple of "
-    "(node or None, int) pairs",
-    "autograd.requires_grad_": "requires_grad_(True) returns the tensor itself",
-    "autograd.detach": "detach()",
-    "autograd.nonleaf_grad_warning": "reading grad of a non-leaf that did not call retain_grad() "
-    "emits a warning (warnings.warn, any Warning subclass) and gives None",
-    "nn.activations": "clamp(min=...)",
+#: What specs use of the objects an engine returns, by the capability that needs it:
+#: capability -> {"kind.member": what it must do}. Kinds: ``tensor``; ``node`` (a ``grad_fn``);
+#: ``module`` (from linear, relu_layer, sequential, dropout); ``optimizer`` (from sgd, adam);
+#: ``dataset`` (from tensor_dataset, subset, random_split); ``loader`` (from data_loader).
+#: Operators are named by their Python method: ``tensor.__add__`` is ``a + b``, ``__rmul__`` is
+#: ``3 * a``. "a number" is a Python int or float; "a tensor" is one of the engine's tensors.
+#: A test runs the catalogue on the reference engine through recording proxies and fails when a
+#: spec uses a member not listed under a capability it requires, or when a listed member is used
+#: by no spec (tests/test_contract_recording.py).
+PROTOCOL: dict[str, dict[str, str]] = {
+    "tensor.core": {
+        "tensor.item": "item(): the value of a one-element tensor as a Python float",
+        "tensor.__add__": "a + b, b a tensor (broadcast as in NumPy) or a number",
+        "tensor.__sub__": "a - b, b a tensor or a number",
+        "tensor.__rsub__": "number - a",
+        "tensor.__mul__": "a * b, b a tensor or a number",
+        "tensor.__rmul__": "number * a",
+        "tensor.__truediv__": "a / b, b a tensor or a number",
+        "tensor.__pow__": "a ** n, n a number",
+        "tensor.__neg__": "-a",
+    },
+    "tensor.ops": {
+        "tensor.sum": "sum(): the sum of all elements, a 0-d tensor",
+        "tensor.mean": "mean(): the mean of all elements, a 0-d tensor",
+        "tensor.add": "add(b): a + b, b a tensor",
+        "tensor.pow": "pow(n): a ** n, n a number",
+        "tensor.square": "square(): a ** 2",
+        "tensor.exp": "exp(), element-wise",
+        "tensor.log": "log(), element-wise natural logarithm",
+        "tensor.abs": "abs(): a new tensor, the input unchanged",
+        "tensor.sqrt": "sqrt(), element-wise",
+        "tensor.reshape": "reshape(*shape) with ints, -1 allowed once",
+        "tensor.__getitem__": "a[i], a[i, j] and slices, as in NumPy basic indexing",
+    },
+    "tensor.matmul": {
+        "tensor.__matmul__": "a @ b for 1-D and 2-D tensors",
+        "tensor.mm": "mm(b): the product of two 2-D tensors",
+        "tensor.t": "t(): the transpose of a 2-D tensor",
+    },
+    "tensor.inplace": {
+        "tensor.abs_": "abs_(): replaces the values by their absolute values, returns the tensor",
+        "tensor.add_": "add_(b), b a tensor or a number: a += b in place, returns the tensor",
+        "tensor.sub_": "sub_(b), b a tensor or a number: a -= b in place, returns the tensor",
+        "tensor.mul_": "mul_(b), b a tensor or a number: a *= b in place, returns the tensor",
+        "tensor.zero_": "zero_(): sets every element to 0 in place; specs call it on a .grad "
+        "(x.grad.zero_()), so .grad is a tensor of the engine",
+    },
+    "autograd.backward": {
+        "tensor.requires_grad": "requires_grad: a bool, True on leaves created with "
+        "requires_grad=True and on results of operations with such an input",
+        "tensor.is_leaf": "is_leaf: a bool, True for tensors not produced by a recorded operation",
+        "tensor.grad": "grad: None until a backward pass reaches the tensor, then a tensor of "
+        "the engine with the tensor's shape (read through Engine.to_numpy)",
+        "tensor.backward": "backward(gradient=None, retain_graph=False): from a 0-d tensor "
+        "without gradient; gradient (a tensor of the output's shape) for other outputs",
+    },
+    "autograd.retain_grad": {"tensor.retain_grad": "retain_grad(): keep this non-leaf's grad"},
+    "autograd.grad_fn": {
+        "tensor.grad_fn": "grad_fn: the node that produced the tensor, None on leaves",
+        "node.next_functions": "next_functions: a tuple of (node or None, int) pairs, one per "
+        "input of the operation; a leaf input's node is its AccumulateGrad",
+    },
+    "autograd.requires_grad_": {
+        "tensor.requires_grad_": "requires_grad_(True): switches tracking on, returns the tensor",
+    },
+    "autograd.detach": {"tensor.detach": "detach(): the same values outside the graph"},
+    "nn.activations": {"tensor.clamp": "clamp(min=number): max(a, min) element-wise"},
+    "nn.linear": {
+        "module.__call__": "module(x): the layer applied to a tensor x of shape (N, in) or (in,)",
+        "module.weight": "weight: a Linear layer's (out, in) weight, a leaf requiring grad",
+        "module.bias": "bias: a Linear layer's (out,) bias, a leaf requiring grad",
+        "module.parameters": "parameters(): an iterable of the layer's leaf tensors, weight "
+        "before bias, layers of a Sequential in order",
+    },
+    "nn.dropout": {
+        "module.__call__": "dropout(x): the layer applied to a tensor",
+        "module.train": "train(): training mode (random zeroing), returns the module",
+        "module.eval": "eval(): evaluation mode (the identity), returns the module",
+    },
+    "optim.sgd": {
+        "optimizer.step": "step(): one update of every parameter from its .grad, in place",
+        "optimizer.zero_grad": "zero_grad(): clears the parameters' gradients (None or 0)",
+    },
+    "optim.adam": {
+        "optimizer.step": "step(): one update of every parameter from its .grad, in place",
+        "optimizer.zero_grad": "zero_grad(): clears the parameters' gradients (None or 0)",
+    },
+    "data.random_split": {
+        "dataset.__len__": "len(dataset): the number of items",
+        "dataset.__getitem__": "dataset[i], i an int: a tuple of tensors, one per stored tensor",
+    },
+    "data.subset": {
+        "dataset.__len__": "len(subset): the number of indices",
+        "dataset.__getitem__": "subset[k]: the item dataset[indices[k]]",
+    },
+    "data.loader": {
+        "loader.__iter__": "iter(loader): a pass over the data (an epoch), batches as tuples "
+        "of tensors stacked along a new first axis",
+    },
 }
 
 
@@ -96,34 +177,31 @@ class Engine:
     # -- tensor.core ---------------------------------------------------------------------------
     @provides("tensor.core")
     def tensor(self, data, *, dtype: str = "float32", requires_grad: bool = False) -> Tensor:
-        """A new leaf tensor from a number or nested lists, with dtype ``"float32"``/``"float64"``
-        (integer data with dtype ``"int64"``)."""
+        """A new leaf tensor from ``data``: a Python number (a 0-d tensor) or nested lists of
+        numbers, with ``dtype`` ``"float32"`` (the default), ``"float64"`` or ``"int64"``;
+        ``requires_grad=True`` makes it a leaf that backward passes fill (False by default)."""
         raise NotImplementedError
 
     @provides("tensor.core")
     def to_numpy(self, tensor: Tensor):
-        """The tensor's values as a NumPy array on the host (no graph, no shared gradient)."""
-        raise NotImplementedError
-
-    @provides("tensor.core")
-    def dtype_of(self, tensor: Tensor) -> str:
-        """The tensor's dtype as a NumPy-style name: ``"float32"``, ``"float64"``, ``"int64"``."""
+        """The tensor's values as a NumPy array on the host, with the tensor's shape and dtype
+        (no graph, no shared memory). Every value check reads tensors through this method."""
         raise NotImplementedError
 
     @provides("tensor.core")
     def zeros(self, *shape: int, dtype: str = "float32", requires_grad: bool = False) -> Tensor:
-        """A leaf tensor of zeros."""
+        """A leaf tensor of zeros of ``shape`` (ints; none for a 0-d tensor)."""
         raise NotImplementedError
 
     @provides("tensor.core")
     def ones(self, *shape: int, dtype: str = "float32", requires_grad: bool = False) -> Tensor:
-        """A leaf tensor of ones."""
+        """A leaf tensor of ones of ``shape`` (ints; none for a 0-d tensor)."""
         raise NotImplementedError
 
     # -- tensor.numpy --------------------------------------------------------------------------
     @provides("tensor.numpy")
     def from_numpy(self, array) -> Tensor:
-        """A tensor with the array's values and dtype."""
+        """A tensor with a NumPy array's values, shape and dtype (float32, float64, int64)."""
         raise NotImplementedError
 
     # -- random.manual_seed --------------------------------------------------------------------
@@ -134,7 +212,8 @@ class Engine:
 
     @provides("random.manual_seed")
     def randn(self, *shape: int, requires_grad: bool = False) -> Tensor:
-        """A leaf tensor of standard normal samples from the global generator."""
+        """A leaf float32 tensor of ``shape`` of standard normal samples from the global
+        generator (so the same seed gives the same samples)."""
         raise NotImplementedError
 
     # -- autograd ------------------------------------------------------------------------------
@@ -150,7 +229,10 @@ class Engine:
 
     @provides("autograd.jacobian")
     def jacobian(self, func: Callable[[Tensor], Tensor], inputs: Tensor) -> Tensor:
-        """The Jacobian of ``func`` at ``inputs``: entry (i, j) is d out_i / d in_j."""
+        """The Jacobian of ``func`` at ``inputs`` (a 1-D tensor): ``func`` is called with
+        1-D tensors of the engine (it may index, reshape and multiply them, or be a module) and
+        returns a 1-D tensor; the result, a tensor or NumPy array of shape (out, in), has entry
+        (i, j) = d out_i / d in_j."""
         raise NotImplementedError
 
     # -- nn.activations ------------------------------------------------------------------------
@@ -172,18 +254,20 @@ class Engine:
     # -- nn.linear -----------------------------------------------------------------------------
     @provides("nn.linear")
     def linear(self, in_features: int, out_features: int, *, bias: bool = True) -> Module:
-        """A fully connected layer with ``weight`` of shape (out, in) and ``bias`` of shape
-        (out,), initialised from the global generator."""
+        """A fully connected layer computing ``x @ weight.T + bias``, with ``weight`` of shape
+        (out, in) and ``bias`` of shape (out,) (none with ``bias=False``), both leaves requiring
+        grad, drawn from the global generator uniformly in +-1/sqrt(in) (PyTorch's default)."""
         raise NotImplementedError
 
     @provides("nn.linear")
     def relu_layer(self) -> Module:
-        """The ReLU activation as a layer."""
+        """The ReLU activation as a module (no parameters)."""
         raise NotImplementedError
 
     @provides("nn.linear")
     def sequential(self, *layers: Module) -> Module:
-        """A layer applying ``layers`` in order."""
+        """A module applying the modules ``layers`` in order; its ``parameters()`` are theirs,
+        in order."""
         raise NotImplementedError
 
     # -- nn.dropout ----------------------------------------------------------------------------
@@ -196,7 +280,7 @@ class Engine:
     # -- losses --------------------------------------------------------------------------------
     @provides("loss.mse")
     def mse_loss(self, prediction: Tensor, target: Tensor) -> Tensor:
-        """Mean of squared differences."""
+        """Mean of squared differences of two tensors of the same shape, a 0-d tensor."""
         raise NotImplementedError
 
     @provides("loss.cross_entropy")
@@ -207,12 +291,14 @@ class Engine:
 
     @provides("loss.bce")
     def bce_loss(self, probabilities: Tensor, target: Tensor) -> Tensor:
-        """Mean binary cross-entropy of probabilities against 0/1 targets."""
+        """Mean binary cross-entropy of probabilities (a float tensor in (0, 1)) against float
+        0/1 targets of the same shape, a 0-d tensor."""
         raise NotImplementedError
 
     @provides("loss.bce_with_logits")
     def bce_with_logits(self, logits: Tensor, target: Tensor) -> Tensor:
-        """Mean binary cross-entropy of sigmoid(logits) against targets, computed stably."""
+        """Mean binary cross-entropy of sigmoid(logits) against float 0/1 targets of the same
+        shape, computed stably (finite for logits of any size), a 0-d tensor."""
         raise NotImplementedError
 
     # -- optimisers ----------------------------------------------------------------------------
@@ -225,8 +311,9 @@ class Engine:
         momentum: float = 0.0,
         weight_decay: float = 0.0,
     ) -> Optimizer:
-        """PyTorch's SGD: g = grad + weight_decay * p; with momentum, b = momentum * b + g (b = g
-        on the first step) and g = b; then p -= lr * g."""
+        """PyTorch's SGD over ``params`` (a list of leaf tensors or ``module.parameters()``;
+        numbers are Python floats): g = grad + weight_decay * p; with momentum,
+        b = momentum * b + g (b = g on the first step) and g = b; then p -= lr * g."""
         raise NotImplementedError
 
     @provides("optim.adam")
@@ -239,7 +326,8 @@ class Engine:
         eps: float = 1e-8,
         weight_decay: float = 0.0,
     ) -> Optimizer:
-        """PyTorch's Adam: g = grad + weight_decay * p; m, v running moments; bias-corrected
+        """PyTorch's Adam over ``params`` (a list of leaf tensors or ``module.parameters()``):
+        g = grad + weight_decay * p; m, v running moments; bias-corrected
         m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t); p -= lr * m_hat / (sqrt(v_hat)
         + eps)."""
         raise NotImplementedError

@@ -66,9 +66,6 @@ class MicrogradEngine(Engine):
     def to_numpy(self, tensor):
         return np.asarray(unwrap(tensor).data)
 
-    def dtype_of(self, tensor):
-        return str(self.to_numpy(tensor).dtype)
-
     def zeros(self, *shape, dtype="float32", requires_grad=False):
         _scalar_shape(shape)
         return self.tensor(0, dtype=dtype)

@@ -71,9 +71,6 @@ class MyGradEngine(Engine):
     def to_numpy(self, tensor):
         return np.array(unwrap(tensor))
 
-    def dtype_of(self, tensor):
-        return str(unwrap(tensor).dtype)
-
     def zeros(self, *shape, dtype="float32", requires_grad=False):
         return wrap(mg.zeros(shape, dtype=dtype, constant=not requires_grad))
 

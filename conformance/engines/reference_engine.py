@@ -41,9 +41,6 @@ class ReferenceEngine(Engine):
     def to_numpy(self, tensor):
         return backend.to_host(tensor.data).copy()
 
-    def dtype_of(self, tensor):
-        return tensor.dtype
-
     def zeros(self, *shape, dtype="float32", requires_grad=False):
         return ref.zeros(*shape, dtype=dtype, requires_grad=requires_grad, device=self.device)
 

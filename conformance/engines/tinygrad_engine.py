@@ -92,9 +92,6 @@ class TinygradEngine(Engine):
     def to_numpy(self, tensor):
         return unwrap(tensor).numpy()
 
-    def dtype_of(self, tensor):
-        return str(self.to_numpy(tensor).dtype)
-
     def zeros(self, *shape, dtype="float32", requires_grad=False):
         return wrap(Tensor.zeros(*shape, dtype=DTYPES[dtype], device=DEVICES[self.device]))
 

@@ -36,9 +36,6 @@ class TorchEngine(Engine):
     def to_numpy(self, tensor):
         return tensor.detach().cpu().numpy()
 
-    def dtype_of(self, tensor):
-        return str(tensor.dtype).removeprefix("torch.")
-
     def zeros(self, *shape, dtype="float32", requires_grad=False):
         return torch.zeros(
             *shape, dtype=DTYPES[dtype], device=self.device, requires_grad=requires_grad
