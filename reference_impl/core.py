@@ -66,7 +66,13 @@ def is_grad_enabled() -> bool:
 class Node:
     """A ``grad_fn``: the recipe that turns the gradient of an op's output into gradients of its
     inputs. ``next_functions`` holds one ``(node, 0)`` pair per input, as in PyTorch: the
-    input's own ``grad_fn``, its ``AccumulateGrad`` if it is a leaf, or None for a constant."""
+    input's own ``grad_fn``, its ``AccumulateGrad`` if it is a leaf, or None for a constant.
+
+    What the gradient reads is declared once, in ``saved``, and passed to it as arguments:
+    ``backward(g, *saved)`` receives a saved tensor's array (after checking its version), and
+    any other saved value (a number, a private array, None) as it is. A gradient that reads an
+    array or a tensor from its closure instead is refused when the node is made, since its
+    reads would escape both the version check and the freeing of the graph."""
 
     __slots__ = (
         "_name",
@@ -90,7 +96,9 @@ class Node:
                 edges.append((None, 0))
                 metadata.append(None)
         self.next_functions, self.input_metadata = tuple(edges), tuple(metadata)
-        self.saved = saved  # what the gradient reads: tensors (version-checked) or numbers
+        if backward.__closure__ is not None:
+            refuse_undeclared_reads(name, backward)
+        self.saved = saved  # what the gradient reads, passed to it after the incoming gradient
         self.versions = versions_of(saved)
         self.retained = None  # the non-leaf tensor that asked for retain_grad()
 
@@ -109,14 +117,21 @@ class Node:
                 "values were freed by the first backward. Pass retain_graph=True to the first "
                 "backward() call if you need to run backward twice."
             )
-        for tensor, version in zip(self.saved, self.versions, strict=True):
-            if version is not None and tensor._counter[0] != version:
+        if not self.saved:
+            return self.backward(grad)
+        values = []
+        for value, version in zip(self.saved, self.versions, strict=True):
+            if version is None:  # a number, a private array or None: it cannot change
+                values.append(value)
+            elif value._counter[0] == version:
+                values.append(value.data)
+            else:
                 raise RuntimeError(
                     f"{self._name}: one of the tensors needed for its gradient, of shape "
-                    f"{tensor.shape}, was modified by an in-place operation: it is at version "
-                    f"{tensor._counter[0]}, it was saved at version {version}"
+                    f"{value.shape}, was modified by an in-place operation: it is at version "
+                    f"{value._counter[0]}, it was saved at version {version}"
                 )
-        return self.backward(grad)
+        return self.backward(grad, *values)
 
     def free(self):
         """Drop the saved values. Nodes that saved nothing can run again, as in PyTorch."""
@@ -126,8 +141,24 @@ class Node:
 
 
 def versions_of(saved):
-    """The version of each saved tensor (None for a saved number, which cannot change)."""
+    """The version of each saved tensor (None for any other saved value)."""
     return tuple([t._counter[0] if isinstance(t, Tensor) else None for t in saved])
+
+
+def refuse_undeclared_reads(name, backward):
+    """Raise if the gradient ``backward`` holds a tensor or an array in its closure: everything
+    it reads must be declared in ``saved`` (numbers, shapes and functions may be closed over)."""
+    for cell in backward.__closure__:
+        value = cell.cell_contents
+        parts = value if isinstance(value, tuple | list) else (value,)
+        for part in parts:
+            if isinstance(part, Tensor) or backend.is_array(part):
+                kind = "a tensor" if isinstance(part, Tensor) else "an array"
+                raise TypeError(
+                    f"{name}: its gradient reads {kind} of shape {tuple(part.shape)} from its "
+                    "closure; declare it in saved= and take it as an argument of the gradient, "
+                    "so that it is version-checked and freed after backward"
+                )
 
 
 class AccumulateGrad:

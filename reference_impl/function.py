@@ -2,9 +2,12 @@
 PyTorch's type promotion, and the small array helpers gradients share.
 
 ``record`` builds the result and, when any input requires grad and recording is on, the
-``grad_fn`` node whose ``backward(g)`` returns one gradient per input (None where none flows).
-Gradients are returned at the broadcast shape; ``core.unbroadcast`` sums them back to each
-input's shape in one place, and the backward pass casts them to each input's dtype.
+``grad_fn`` node whose ``backward(g, *saved)`` returns one gradient per input (None where none
+flows). What the gradient reads is declared once, in ``saved``, and reaches it as arguments;
+a gradient that reads an array or a tensor from its closure is refused when the node is made
+(``core.Node``), so no read escapes the version check or the freeing of the graph. Gradients
+are returned at the broadcast shape; ``core.unbroadcast`` sums them back to each input's shape
+in one place, and the backward pass casts them to each input's dtype.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ _Number = int | float | bool
 
 def record(name, data, inputs, backward, saved=(), keep_output=False):
     """The result of an op; with a ``name`` node attached when a gradient can flow. ``saved``
-    lists what the gradient reads (version-checked, and freed after backward);
+    lists what the gradient reads, passed to it after ``g``: tensors (their arrays, after a
+    version check), numbers, private arrays or None; all freed after backward.
     ``keep_output`` adds the result itself, for gradients written in terms of the output."""
     out = Tensor(data)
     if is_grad_enabled():

@@ -81,17 +81,16 @@ def mse_loss(prediction, target, reduction="mean"):
 def nll_loss(log_probabilities, target, reduction="mean"):
     """The mean over the batch of -log_probabilities[i, target[i]]: NllLossBackward0, whose
     gradient is -1/n at each target entry and 0 elsewhere."""
-    xp = backend.namespace(log_probabilities.data)
-    classes = target.data
-    if log_probabilities.ndim == 1:
-        picked = (classes,)
-    else:
-        picked = (xp.arange(log_probabilities.shape[0]), classes)
-    loss, scale = _reduce(-log_probabilities.data[picked], reduction)
+    xp, shape = backend.namespace(log_probabilities.data), log_probabilities.shape
 
-    def backward(g):
-        full = xp.zeros(log_probabilities.data.shape, dtype=g.dtype)
-        full[picked] = -g * scale
+    def picked(classes):  # the entry of the target class, in each row
+        return (classes,) if len(shape) == 1 else (xp.arange(shape[0]), classes)
+
+    loss, scale = _reduce(-log_probabilities.data[picked(target.data)], reduction)
+
+    def backward(g, classes):
+        full = xp.zeros(shape, dtype=g.dtype)
+        full[picked(classes)] = -g * scale
         return (full,)
 
     return record("NllLossBackward0", loss, (log_probabilities,), backward, (target,))
@@ -108,13 +107,17 @@ def binary_cross_entropy(probabilities, target, reduction="mean"):
     p = 0 or 1 gives a finite loss; BinaryCrossEntropyBackward0."""
     target = as_tensor(target, probabilities)
     xp = backend.namespace(probabilities.data)
-    p, y = probabilities.data, target.data
-    with backend.quiet():
-        log_p, log_not_p = xp.maximum(xp.log(p), -100), xp.maximum(xp.log1p(-p), -100)
+
+    def logs(p):  # log p and log(1 - p), clipped at -100
+        with backend.quiet():
+            return xp.maximum(xp.log(p), -100), xp.maximum(xp.log1p(-p), -100)
+
+    log_p, log_not_p = logs(probabilities.data)
+    y = target.data
     loss, scale = _reduce(-(y * log_p + (1 - y) * log_not_p), reduction)
 
-    def backward(g):
-        g = g * scale
+    def backward(g, p, y):
+        g, (log_p, log_not_p) = g * scale, logs(p)
         # d/dp, with PyTorch's floor of 1e-12 on p (1 - p) against division by zero
         return g * (p - y) / xp.maximum((1 - p) * p, 1e-12), g * (log_not_p - log_p)
 
@@ -137,7 +140,7 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     terms = xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-abs(z)))
     loss, scale = _reduce(terms, reduction)
 
-    def backward(g):
+    def backward(g, z, y):
         g = g * scale
         return g * (ops.stable_sigmoid(xp, z) - y), -g * z
 

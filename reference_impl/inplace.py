@@ -88,10 +88,10 @@ def copy_slices(base, view_fn, node):
     the gradient of the untouched part goes to the base's previous history, that of the
     changed part through ``node`` (whose first input was the view's old value)."""
 
-    def backward(g):
+    def backward(g, *saved):  # saved: the values ``node`` saved, checked as its own would be
         grad_base = g.copy()
         part = view_fn(grad_base)
-        grads = node.backward(part.copy())
+        grads = node.backward(part.copy(), *saved)
         part[...] = 0 if grads[0] is None else unbroadcast(grads[0], part.shape)
         return (grad_base, *grads[1:])
 

@@ -1,6 +1,8 @@
 """Differentiable operations: each op's forward and its gradient side by side.
 
-Every op is built with ``function.record``. Node names are PyTorch's, so graph-structure specs
+Every op is built with ``function.record``; its gradient takes the incoming gradient ``g`` and
+then, as arguments, exactly the values the op saved: ``x`` for the input's values, ``y`` for
+the output's (``keep_output=True``). Node names are PyTorch's, so graph-structure specs
 read the same on both engines; so are the ops' names (``sum``, ``max``, ``min`` as
 ``torch.sum``, ``torch.max``, ``torch.min``). Shape and indexing ops are in ``views``; adding an
 op means one function here and one line in ``methods.METHODS``.
@@ -16,11 +18,15 @@ from reference_impl.core import Tensor
 from reference_impl.function import masked, operand, promote, record, xp_of, zeros
 
 
-def _needs(x, y, a, b):
-    """What a product's gradient reads: y for a's gradient, x for b's (numbers count as saved,
-    as PyTorch saves them, so the node is freed after backward)."""
-    b_grad = isinstance(b, Tensor) and b.requires_grad
-    return ((b if isinstance(b, Tensor) else y),) * a.requires_grad + (a,) * b_grad
+def needed(t, value):
+    """``value`` when a gradient flows to ``t``, else None: a product saves each factor only
+    for the other's gradient, as PyTorch does (a number counts as saved)."""
+    return value if isinstance(t, Tensor) and t.requires_grad else None
+
+
+def times(g, factor):
+    """``g * factor``, or None where the factor was not saved (no gradient flows there)."""
+    return None if factor is None else g * factor
 
 
 # -- arithmetic ------------------------------------------------------------------------------
@@ -52,25 +58,24 @@ def rsub(a, b):
 
 
 def mul(a, b):
+    """a * b: the gradient of each factor is g times the other."""
     b = operand(b, a)
     x, y = promote(a, b)
-    return record("MulBackward0", x * y, (a, b), lambda g: (g * y, g * x), _needs(x, y, a, b))
+    saved = (needed(a, b), needed(b, a))
+    return record("MulBackward0", x * y, (a, b), lambda g, y, x: (times(g, y), times(g, x)), saved)
 
 
 def div(a, b):
     """a / b, true division: integers give float32."""
     b = operand(b, a)
     x, y = promote(a, b, floating=True)
-    b_grad = isinstance(b, Tensor) and b.requires_grad
     with backend.quiet():
         out = x / y
-    return record(
-        "DivBackward0",
-        out,
-        (a, b),
-        lambda g: (g / y, -g * x / (y * y) if b_grad else None),
-        ((a,) if b_grad else ()) + ((b if isinstance(b, Tensor) else y),),
-    )
+    return record("DivBackward0", out, (a, b), _div_grad, (b, needed(b, a)))
+
+
+def _div_grad(g, y, x):
+    return g / y, None if x is None else -g * x / (y * y)
 
 
 def rdiv(a, b):
@@ -94,16 +99,16 @@ def power(a, exponent):
             out = x**n
     if not isinstance(exponent, Tensor):
         if n == 0:  # d(x**0)/dx = 0 everywhere, also at x = 0 where n * x**(n-1) is nan
-            return record("PowBackward0", out, (a,), lambda g: (zeros(g),), (a,))
-        return record("PowBackward0", out, (a,), lambda g: (g * n * x ** (n - 1),), (a,))
-    xp = xp_of(a)
+            return record("PowBackward0", out, (a,), lambda g, x: (zeros(g),), (a,))
+        return record("PowBackward0", out, (a,), lambda g, x: (g * n * x ** (n - 1),), (a,))
+    return record("PowBackward1", out, (a, exponent), _pow_grad, (a, exponent), keep_output=True)
 
-    def backward(g):
-        # the exponent's gradient out * log(x) is taken as 0 where x = 0 and n >= 0, as PyTorch
-        log_x = xp.log(xp.where((x == 0) & (n >= 0), 1, x))
-        return g * n * x ** (n - 1), g * out * log_x
 
-    return record("PowBackward1", out, (a, exponent), backward, (a, exponent), keep_output=True)
+def _pow_grad(g, x, n, out):
+    # the exponent's gradient out * log(x) is taken as 0 where x = 0 and n >= 0, as PyTorch
+    xp = backend.namespace(x)
+    log_x = xp.log(xp.where((x == 0) & (n >= 0), 1, x))
+    return g * n * x ** (n - 1), g * out * log_x
 
 
 def rpow(a, base):
@@ -115,54 +120,54 @@ def rpow(a, base):
         out = base ** promote(a, base)[0]
     # d(base**x)/dx = base**x * log(base); taken as 0 for base 0, as PyTorch does
     log_base = math.log(base) if base > 0 else (0.0 if base == 0 else math.nan)
-    return record("PowBackward2", out, (a,), lambda g: (g * out * log_base,), keep_output=True)
+    return record("PowBackward2", out, (a,), lambda g, y: (g * y * log_base,), keep_output=True)
 
 
 # -- element-wise functions ------------------------------------------------------------------
 def exp(a):
     with backend.quiet():
         out = xp_of(a).exp(a.data)
-    return record("ExpBackward0", out, (a,), lambda g: (g * out,), keep_output=True)
+    return record("ExpBackward0", out, (a,), lambda g, y: (g * y,), keep_output=True)
 
 
 def log(a):
     with backend.quiet():
         out = xp_of(a).log(a.data)
-    return record("LogBackward0", out, (a,), lambda g: (g / a.data,), (a,))
+    return record("LogBackward0", out, (a,), lambda g, x: (g / x,), (a,))
 
 
 def sqrt(a):
     with backend.quiet():
         out = xp_of(a).sqrt(a.data)
-    return record("SqrtBackward0", out, (a,), lambda g: (g / (2 * out),), keep_output=True)
+    return record("SqrtBackward0", out, (a,), lambda g, y: (g / (2 * y),), keep_output=True)
 
 
 def reciprocal(a):
     with backend.quiet():
         out = 1 / promote(a, 1, floating=True)[0]
-    return record("ReciprocalBackward0", out, (a,), lambda g: (-g * out * out,), keep_output=True)
+    return record("ReciprocalBackward0", out, (a,), lambda g, y: (-g * y * y,), keep_output=True)
 
 
 def absolute(a):
     """|x|, whose gradient sign(x) is 0 at x = 0."""
     xp = xp_of(a)
-    return record("AbsBackward0", abs(a.data), (a,), lambda g: (g * xp.sign(a.data),), (a,))
+    return record("AbsBackward0", abs(a.data), (a,), lambda g, x: (g * xp.sign(x),), (a,))
 
 
 def sin(a):
     xp = xp_of(a)
-    return record("SinBackward0", xp.sin(a.data), (a,), lambda g: (g * xp.cos(a.data),), (a,))
+    return record("SinBackward0", xp.sin(a.data), (a,), lambda g, x: (g * xp.cos(x),), (a,))
 
 
 def cos(a):
     xp = xp_of(a)
-    return record("CosBackward0", xp.cos(a.data), (a,), lambda g: (-g * xp.sin(a.data),), (a,))
+    return record("CosBackward0", xp.cos(a.data), (a,), lambda g, x: (-g * xp.sin(x),), (a,))
 
 
 def tanh(a):
     """tanh, whose derivative 1 - tanh**2 is 0.4200 at x = 1."""
     out = xp_of(a).tanh(a.data)
-    return record("TanhBackward0", out, (a,), lambda g: (g * (1 - out * out),), keep_output=True)
+    return record("TanhBackward0", out, (a,), lambda g, y: (g * (1 - y * y),), keep_output=True)
 
 
 def stable_sigmoid(xp, z):
@@ -173,33 +178,32 @@ def stable_sigmoid(xp, z):
 
 def sigmoid(a):
     out = stable_sigmoid(xp_of(a), a.data)
-    return record("SigmoidBackward0", out, (a,), lambda g: (g * out * (1 - out),), keep_output=True)
+    return record("SigmoidBackward0", out, (a,), lambda g, y: (g * y * (1 - y),), keep_output=True)
 
 
 def relu(a):
     """max(x, 0): the gradient is 1 where x > 0 and 0 where x <= 0, as PyTorch."""
     out = xp_of(a).maximum(a.data, 0)
-    return record("ReluBackward0", out, (a,), lambda g: (masked(g, out > 0),), keep_output=True)
+    return record("ReluBackward0", out, (a,), lambda g, y: (masked(g, y > 0),), keep_output=True)
 
 
 def _clip(name, a, low, high):
     """Clip to [low, high] (either may be None); the gradient passes where low <= x <= high."""
-    if isinstance(low, Tensor) or isinstance(high, Tensor):
-        if (low is not None and low.requires_grad) or (high is not None and high.requires_grad):
-            raise NotImplementedError(f"{name}: the gradient with respect to tensor bounds")
-        low, high = (v.data if isinstance(v, Tensor) else v for v in (low, high))
+    if any(isinstance(v, Tensor) and v.requires_grad for v in (low, high)):
+        raise NotImplementedError(f"{name}: the gradient with respect to tensor bounds")
     x, xp = a.data, xp_of(a)
-    out = x if low is None else xp.maximum(x, low)  # ufuncs: NaN stays NaN, as in PyTorch
-    out = out if high is None else xp.minimum(out, high)
+    lo, hi = (v.data if isinstance(v, Tensor) else v for v in (low, high))
+    out = x if lo is None else xp.maximum(x, lo)  # ufuncs: NaN stays NaN, as in PyTorch
+    out = out if hi is None else xp.minimum(out, hi)
+    return record(name, out, (a,), _clip_grad, (a, low, high))
 
-    def backward(g):
-        if high is None:
-            return (masked(g, x >= low),)
-        if low is None:
-            return (masked(g, x <= high),)
-        return (masked(g, (x >= low) & (x <= high)),)
 
-    return record(name, out, (a,), backward, (a,))
+def _clip_grad(g, x, low, high):
+    if high is None:
+        return (masked(g, x >= low),)
+    if low is None:
+        return (masked(g, x <= high),)
+    return (masked(g, (x >= low) & (x <= high)),)
 
 
 def clamp(a, min=None, max=None):  # noqa: A002  (PyTorch's argument names)
@@ -238,29 +242,29 @@ def _expand(g, shape, dim, keepdim):
 
 
 def sum(a, dim=None, keepdim=False):  # noqa: A001  (torch.sum)
-    dim = _dims(dim, a.ndim)
+    dim, shape = _dims(dim, a.ndim), a.data.shape
     return record(
         "SumBackward0" if dim is None else "SumBackward1",
         a.data.sum(axis=dim, keepdims=keepdim),
         (a,),
-        lambda g: (_expand(g, a.data.shape, dim, keepdim),),
+        lambda g: (_expand(g, shape, dim, keepdim),),
     )
 
 
 def mean(a, dim=None, keepdim=False):
     if a.data.dtype.kind not in "fc":
         raise RuntimeError(f"mean of a {a.dtype} tensor: convert it to a floating dtype first")
-    dim = _dims(dim, a.ndim)
+    dim, shape = _dims(dim, a.ndim), a.data.shape
     count = a.data.size
     if dim is not None:
         count = 1
         for d in dim:
-            count *= a.data.shape[d]
+            count *= shape[d]
     return record(
         "MeanBackward0" if dim is None else "MeanBackward1",
         a.data.sum(axis=dim, keepdims=keepdim) / count,
         (a,),
-        lambda g: (_expand(g, a.data.shape, dim, keepdim) / count,),
+        lambda g: (_expand(g, shape, dim, keepdim) / count,),
     )
 
 
@@ -274,21 +278,24 @@ def _extremum(a, dim, keepdim, largest):
     xp, x, kind = xp_of(a), a.data, "Max" if largest else "Min"
     if dim is None:
         out = x.max() if largest else x.min()
-        winners = x == out
-        return record(
-            f"{kind}Backward1", out, (a,), lambda g: (masked(g / winners.sum(), winners),), (a,)
-        )
-    dim = dim % (x.ndim or 1)
+        return record(f"{kind}Backward1", out, (a,), _extremes_grad, (a,), keep_output=True)
+    dim, shape = dim % (x.ndim or 1), x.shape
     index = (x.argmax if largest else x.argmin)(axis=dim, keepdims=True)
     values = (x.max if largest else x.min)(axis=dim, keepdims=True)
+    positions = xp.arange(shape[dim]).reshape([-1 if d == dim else 1 for d in range(x.ndim)])
 
-    def backward(g):
-        positions = xp.arange(x.shape[dim]).reshape([-1 if d == dim else 1 for d in range(x.ndim)])
-        return (masked(_expand(g, x.shape, (dim,), keepdim), positions == index),)
+    def backward(g, chosen):  # chosen: where the returned index is, along dim
+        return (masked(_expand(g, shape, (dim,), keepdim), chosen),)
 
     indices = index if keepdim else index.squeeze(dim)
     values = values if keepdim else values.squeeze(dim)
-    return Extremum(record(f"{kind}Backward0", values, (a,), backward, (a,)), Tensor(indices))
+    node_values = record(f"{kind}Backward0", values, (a,), backward, (positions == index,))
+    return Extremum(node_values, Tensor(indices))
+
+
+def _extremes_grad(g, x, out):
+    winners = x == out
+    return (masked(g / winners.sum(), winners),)
 
 
 def max(a, dim=None, keepdim=False):  # noqa: A001  (torch.max: values and indices along dim)
@@ -316,16 +323,13 @@ def logsumexp(a, dim, keepdim=False):
     summed = shifted.sum(axis=dim, keepdims=True)
     with backend.quiet():
         out = top + xp.log(summed)
-    softmax = shifted / summed
     result = out if keepdim else out.squeeze(axis=dim)
-    return record(
-        "LogsumexpBackward0",
-        result,
-        (a,),
-        lambda g: (_expand(g, a.data.shape, dim, keepdim) * softmax,),
-        (a,),
-        keep_output=True,
-    )
+    shape = a.data.shape
+
+    def backward(g, x, y):  # the gradient is g * softmax(x) = g * exp(x - y)
+        return (_expand(g, shape, dim, keepdim) * xp.exp(x - _expand(y, shape, dim, keepdim)),)
+
+    return record("LogsumexpBackward0", result, (a,), backward, (a,), keep_output=True)
 
 
 def softmax(a, dim):
@@ -336,7 +340,7 @@ def softmax(a, dim):
         "SoftmaxBackward0",
         out,
         (a,),
-        lambda g: (out * (g - (g * out).sum(axis=dim, keepdims=True)),),
+        lambda g, y: (y * (g - (g * y).sum(axis=dim, keepdims=True)),),
         keep_output=True,
     )
 
@@ -350,7 +354,7 @@ def log_softmax(a, dim):
         "LogSoftmaxBackward0",
         out,
         (a,),
-        lambda g: (g - xp.exp(out) * g.sum(axis=dim, keepdims=True),),
+        lambda g, y: (g - xp.exp(y) * g.sum(axis=dim, keepdims=True),),
         keep_output=True,
     )
 
@@ -366,32 +370,31 @@ def matmul(a, b):
     matrices broadcast (BmmBackward0 here, several nodes in PyTorch)."""
     x, y = promote(a, b)
     if x.ndim == 2 and y.ndim == 2:  # the common case: a matrix product, MmBackward0
-        return record("MmBackward0", x @ y, (a, b), lambda g: (g @ y.T, x.T @ g), (a, b))
+        return record("MmBackward0", x @ y, (a, b), lambda g, x, y: (g @ y.T, x.T @ g), (a, b))
     if x.ndim == 0 or y.ndim == 0:
         raise RuntimeError("matmul: both arguments need at least one dimension")
     if a.ndim == 1 and b.ndim > 1:
         return views.squeeze(matmul(views.unsqueeze(a, 0), b), -2, name="SqueezeBackward4")
     if b.ndim == 1 and a.ndim > 2:
         return views.squeeze(matmul(a, views.unsqueeze(b, -1)), -1, name="SqueezeBackward4")
-    xp = xp_of(a)
+    xp, ndims = xp_of(a), (a.ndim, b.ndim)
 
-    def backward(g):
-        if b.ndim == 1:  # matrix times vector, or dot product
-            return (g[:, None] * y, x.T @ g) if a.ndim == 2 else (g * y, g * x)
+    def backward(g, x, y):
+        if ndims[1] == 1:  # matrix times vector, or dot product
+            return (g[:, None] * y, x.T @ g) if ndims[0] == 2 else (g * y, g * x)
         return g @ xp.swapaxes(y, -1, -2), xp.swapaxes(x, -1, -2) @ g
 
-    name = _PRODUCTS.get((a.ndim, b.ndim), "BmmBackward0")
+    name = _PRODUCTS.get(ndims, "BmmBackward0")
     return record(name, x @ y, (a, b), backward, (a, b))
 
 
 def addmm(bias, a, b):
     """bias + a @ b for 2-d a and b, one node as in PyTorch's Linear: AddmmBackward0."""
-    x, y = a.data, b.data
     return record(
         "AddmmBackward0",
-        bias.data + x @ y,
+        bias.data + a.data @ b.data,
         (bias, a, b),
-        lambda g: (g, g @ y.T, x.T @ g),
+        lambda g, x, y: (g, g @ y.T, x.T @ g),
         (a, b),
     )
 

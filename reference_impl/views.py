@@ -153,14 +153,14 @@ def slice_along(a, dim, part):
 def index(a, indices):
     """Advanced indexing (integer or boolean arrays; ATen's ``index``): a copy, IndexBackward0.
     Repeated indices each receive their share of the gradient."""
-    xp = backend.namespace(a.data)
+    xp, shape = backend.namespace(a.data), a.data.shape
 
-    def backward(g):
-        full = xp.zeros(a.data.shape, dtype=g.dtype)
+    def backward(g, indices):
+        full = xp.zeros(shape, dtype=g.dtype)
         backend.scatter_add(full, indices, g)
         return (full,)
 
-    return record("IndexBackward0", a.data[indices], (a,), backward)
+    return record("IndexBackward0", a.data[indices], (a,), backward, (indices,))
 
 
 def _as_index(part):
@@ -224,17 +224,17 @@ def getitem(a, key):
 
 
 def index_put(a, indices, value):
-    """``a`` with ``a[indices] = value`` for an advanced indices: IndexPutBackward0."""
+    """``a`` with ``a[indices] = value`` for an advanced index: IndexPutBackward0."""
     value = operand(value, a)
     out = a.data.copy()
     out[indices] = value.data if isinstance(value, Tensor) else value
 
-    def backward(g):
+    def backward(g, indices):
         kept = g.copy()
         kept[indices] = 0
         return kept, g[indices]
 
-    return record("IndexPutBackward0", out, (a, value), backward)
+    return record("IndexPutBackward0", out, (a, value), backward, (indices,))
 
 
 def setitem(a, key, value):

@@ -105,11 +105,12 @@ BACKWARD = Tensor.backward
 
 
 def mean_not_divided(a, dim=None, keepdim=False):
+    shape = a.data.shape
     return function.record(
         "MeanBackward0",
         a.data.mean(axis=dim, keepdims=keepdim),
         (a,),
-        lambda g: (ops._expand(g, a.data.shape, dim, keepdim),),
+        lambda g: (ops._expand(g, shape, dim, keepdim),),
     )
 
 
@@ -118,31 +119,33 @@ def pow_off_by_one(a, exponent):
         "PowBackward0",
         a.data**exponent,
         (a,),
-        lambda g: (g * exponent * a.data**exponent,),
+        lambda g, x: (g * exponent * x**exponent,),
         saved=(a,),
     )
 
 
 def tanh_without_square(a):
     out = np.tanh(a.data)
-    return function.record("TanhBackward0", out, (a,), lambda g: (g * (1 - out),))
+    return function.record(
+        "TanhBackward0", out, (a,), lambda g, y: (g * (1 - y),), keep_output=True
+    )
 
 
 def sigmoid_grad_is_output(a):
     out = 1 / (1 + np.exp(-a.data))
-    return function.record("SigmoidBackward0", out, (a,), lambda g: (g * out,))
+    return function.record("SigmoidBackward0", out, (a,), lambda g, y: (g * y,), keep_output=True)
 
 
 def matmul_missing_transpose(a, b):
     return function.record(
-        "MmBackward0", a.data @ b.data, (a, b), lambda g: (g @ b.data, a.data.T @ g), saved=(a, b)
+        "MmBackward0", a.data @ b.data, (a, b), lambda g, x, y: (g @ y, x.T @ g), saved=(a, b)
     )
 
 
 def mul_old_name(a, b):
     b = function.as_tensor(b, a)
     return function.record(
-        "MulBackward1", a.data * b.data, (a, b), lambda g: (g * b.data, g * a.data), saved=(a, b)
+        "MulBackward1", a.data * b.data, (a, b), lambda g, x, y: (g * y, g * x), saved=(a, b)
     )
 
 
@@ -252,7 +255,7 @@ def adopt_without_leaf_check(tensor, result):
 def apply_without_version_check(self, grad):
     if self.backward is None:
         raise RuntimeError("graph freed")
-    return self.backward(grad)
+    return self.backward(grad, *[v.data if isinstance(v, Tensor) else v for v in self.saved])
 
 
 def jacobian_transposed(func, inputs):

@@ -15,7 +15,7 @@ import pytest
 
 import reference_impl as ref
 from conformance.engines.reference_engine import ReferenceEngine
-from reference_impl import backend, core
+from reference_impl import backend, core, function
 from reference_impl import functional as F
 
 
@@ -183,6 +183,50 @@ def test_change_of_a_saved_value_is_reported_with_the_node():
     y[0].mul_(2)  # through a view: the version counter is shared
     with pytest.raises(RuntimeError, match="ExpBackward0.*version 1.*version 0"):
         y.sum().backward()
+
+
+# -- what a gradient reads is declared once, in saved= ------------------------------------------
+def _log_reading(what):
+    """A log op whose gradient reads ``what`` (the input tensor or its array) from its closure
+    instead of declaring it: the bug that would escape the version check and the freeing."""
+
+    def log(a):
+        read = a if what == "tensor" else a.data
+        return function.record("LogBackward0", np.log(a.data), (a,), lambda g: (g / _data(read),))
+
+    return log
+
+
+def _data(value):
+    return value.data if isinstance(value, ref.Tensor) else value
+
+
+@pytest.mark.parametrize("what", ["tensor", "array"])
+def test_a_gradient_reading_an_undeclared_value_is_refused_when_the_op_runs(what):
+    x = ref.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=f"LogBackward0: its gradient reads an? {what}.*saved="):
+        _log_reading(what)(x * 1)
+    with ref.no_grad():  # nothing is recorded, so there is nothing to check
+        _log_reading(what)(x * 1)
+
+
+def test_declared_values_reach_the_gradient_version_checked_and_are_freed():
+    x = ref.tensor([1.0, 2.0], requires_grad=True)
+
+    def log(a):
+        return function.record("LogBackward0", np.log(a.data), (a,), lambda g, v: (g / v,), (a,))
+
+    log(x * 1).sum().backward()
+    np.testing.assert_allclose(values(x.grad), [1.0, 0.5])
+    h = x * 1
+    y = log(h)
+    h.mul_(2)
+    with pytest.raises(RuntimeError, match="LogBackward0.*modified by an in-place operation"):
+        y.sum().backward()
+    z = log(x * 1).sum()
+    z.backward()
+    with pytest.raises(RuntimeError, match="LogBackward0: trying to backward through the graph"):
+        z.backward()
 
 
 def test_inplace_result_keeps_gradients_of_the_old_value():
