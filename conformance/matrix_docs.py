@@ -1,7 +1,7 @@
 """``docs/matrix.md``: the matrix of the reference engine, PyTorch and the example engines.
 
 ``python -m conformance matrix --regenerate-docs`` (in a checkout with the ``torch`` and
-``examples`` extras installed) runs the catalogue on each engine afresh, with the engine's
+``engines`` extras installed) runs the catalogue on each engine afresh, with the engine's
 baseline from ``baselines/`` and ``--probe-undeclared``, keeps the reports and the HTML page in
 ``build/matrix/``, and rewrites the page. The page records what it was generated from (suite
 version, catalogue hash, engine versions) in a stamp line that a test compares with the pins
@@ -115,7 +115,7 @@ def regenerate(engines: list[str] | None = None) -> int:
     if missing:
         print(
             f"cannot regenerate {PAGE}: {', '.join(missing)} not installed; "
-            "pip install -e '.[torch,examples,dev]' first",
+            "pip install -e '.[torch,engines,dev]' first",
             file=sys.stderr,
         )
         return 2

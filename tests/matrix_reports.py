@@ -48,10 +48,10 @@ def state_of(claimed: bool, counts: dict[str, int]) -> str:
         if counts["xfailed"]:
             return "known-failures"
         return "conforms" if counts["passed"] else "skipped"
-    if counts["absent"]:
-        return "absent"
     if counts["failed"]:
         return "deviates"
+    if counts["absent"]:
+        return "absent"
     return "would-pass" if counts["passed"] else "not-claimed"
 
 
