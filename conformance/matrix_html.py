@@ -35,7 +35,7 @@ td.selected { outline: 3px solid #1a56c4; }
 .drill[hidden] { display: none; } .drill:target { display: block; }
 .spec { border-top: 1px solid #ddd; padding: 0.4em 0; }
 .spec h3 { font-size: 1em; margin: 0.2em 0; }
-.outcome-passed { color: #176b17; } .outcome-failed { color: #b00; }
+.outcome-passed .outcome { color: #176b17; } .outcome-failed .outcome { color: #b00; }
 pre { background: #f7f7f7; padding: 0.5em; overflow-x: auto; max-height: 24em; }
 .legend li { margin: 0.1em 0; } .muted { color: #666; }
 """
