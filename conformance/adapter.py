@@ -128,7 +128,7 @@ class Proxy:
     # -- members -------------------------------------------------------------------------------
     def _missing(self, name: str, engine_name: str) -> AttributeError:
         detail = f" (engine member {engine_name!r} is missing)" if engine_name != name else ""
-        return AttributeError(f"{type(self).__name__} has no {name!r}{detail}")
+        return AttributeError(f"{type(self).__name__} has no {name!r}{detail}", name=name, obj=self)
 
     def __getattr__(self, name: str) -> Any:
         # Only called for names the proxy class itself does not define.

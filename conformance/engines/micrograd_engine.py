@@ -34,19 +34,6 @@ class MicrogradValue(Proxy):
     }
 
 
-def _number(data, dtype: str):
-    if isinstance(data, Value) or not isinstance(data, numbers.Number):
-        raise NotImplementedError(
-            f"micrograd's Value holds one number; got {type(data).__name__} {data!r}"
-        )
-    return PYTHON_NUMBER[dtype](data)
-
-
-def _scalar_shape(shape: tuple) -> None:
-    if shape not in ((), ((),)):
-        raise NotImplementedError(f"micrograd's Value holds one number; asked for shape {shape}")
-
-
 class MicrogradEngine(Engine):
     name = "micrograd"
     capabilities = frozenset(
@@ -59,19 +46,24 @@ class MicrogradEngine(Engine):
 
         return version("micrograd")
 
+    # NotImplementedError is raised in the methods themselves: a probing run reports "absent".
     def tensor(self, data, *, dtype="float32", requires_grad=False):
+        if not isinstance(data, numbers.Number):
+            raise NotImplementedError(f"micrograd's Value holds one number, not {data!r}")
         # requires_grad has no counterpart: every micrograd Value is tracked.
-        return wrap(Value(_number(data, dtype)))
+        return wrap(Value(PYTHON_NUMBER[dtype](data)))
 
     def to_numpy(self, tensor):
         return np.asarray(unwrap(tensor).data)
 
     def zeros(self, *shape, dtype="float32", requires_grad=False):
-        _scalar_shape(shape)
+        if shape not in ((), ((),)):
+            raise NotImplementedError(f"micrograd's Value holds one number; shape {shape}")
         return self.tensor(0, dtype=dtype)
 
     def ones(self, *shape, dtype="float32", requires_grad=False):
-        _scalar_shape(shape)
+        if shape not in ((), ((),)):
+            raise NotImplementedError(f"micrograd's Value holds one number; shape {shape}")
         return self.tensor(1, dtype=dtype)
 
     relu = through(Value.relu)
