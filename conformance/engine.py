@@ -178,8 +178,9 @@ class Engine:
     @provides("tensor.core")
     def tensor(self, data, *, dtype: str = "float32", requires_grad: bool = False) -> Tensor:
         """A new leaf tensor from ``data``: a Python number (a 0-d tensor) or nested lists of
-        numbers, with ``dtype`` ``"float32"`` (the default), ``"float64"`` or ``"int64"``;
-        ``requires_grad=True`` makes it a leaf that backward passes fill (False by default)."""
+        numbers, with ``dtype`` ``"float32"`` (the default), ``"float64"`` or ``"int64"``
+        (``dtype=None`` gives the engine's own default); ``requires_grad=True`` makes it a leaf
+        that backward passes fill (False by default)."""
         raise NotImplementedError
 
     @provides("tensor.core")

@@ -23,7 +23,8 @@ from micrograd.engine import Value
 from conformance.adapter import Proxy, through, unwrap, wrap
 from conformance.engine import Engine
 
-PYTHON_NUMBER = {"float32": float, "float64": float, "int64": int}
+# dtype=None: the number stays as the caller gave it, which is micrograd's own behaviour.
+PYTHON_NUMBER = {"float32": float, "float64": float, "int64": int, None: lambda number: number}
 
 
 class MicrogradValue(Proxy):

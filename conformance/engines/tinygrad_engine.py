@@ -26,7 +26,7 @@ from tinygrad.nn import optim
 from conformance.adapter import Proxy, through, unwrap, wrap
 from conformance.engine import Engine
 
-DTYPES = {"float32": dtypes.float32, "float64": dtypes.float64, "int64": dtypes.int64}
+DTYPES = {"float32": dtypes.float32, "float64": dtypes.float64, "int64": dtypes.int64, None: None}
 DEVICES = {"cpu": "CPU"}
 
 
