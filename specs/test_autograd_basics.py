@@ -14,14 +14,29 @@ from conformance import (
     expect_true,
     spec,
 )
-from specs.sources import BLOG, BOOK, LINREG, PY_COURSE, Source, both_courses, maths
+from specs.sources import (
+    BLOG,
+    BOOK,
+    LINREG,
+    PY_COURSE,
+    R_COURSE,
+    both_courses,
+    cite,
+    maths,
+    pytorch_docs,
+)
+
+AUTOGRAD = both_courses("Calling .backward() on a scalar", "Calling $backward() on a scalar")
+ACTIVATIONS = both_courses("Activation functions are differentiable operations")
+VECTORS = both_courses("For a vector-valued leaf tensor")
+MATRICES = both_courses("The same logic extends to matrices")
 
 
 @spec(
     id="autograd.square_grad",
     behaviour="for y = x**2 at x = 3, backward() stores dy/dx = 2x = 6 in x.grad",
-    sources=both_courses("Autograd"),
-    requires={"autograd.backward"},
+    sources=both_courses("dy/dx = 2x = 6"),
+    about="autograd.backward",
 )
 def test_square_grad(engine):
     x = engine.tensor(3.0, requires_grad=True)
@@ -33,8 +48,15 @@ def test_square_grad(engine):
 @spec(
     id="autograd.accumulate",
     behaviour="a second backward adds to .grad: x = 2, x**2 then x**3 gives 4 then 4 + 12 = 16",
-    sources=both_courses("Gradient accumulation"),
-    requires={"autograd.backward", "autograd.accumulate"},
+    sources=[
+        *both_courses(
+            "adds newly computed gradients to .grad", "adds newly computed gradients to $grad"
+        ),
+        cite(PY_COURSE, "tensor(4.)"),
+        cite(R_COURSE, "16 [ CPUFloatType{1} ]"),
+    ],
+    about="autograd.accumulate",
+    requires={"autograd.backward"},
 )
 def test_accumulate(engine):
     x = engine.tensor(2.0, requires_grad=True)
@@ -47,8 +69,9 @@ def test_accumulate(engine):
 @spec(
     id="autograd.relu_grad",
     behaviour="ReLU passes a gradient of 1 for positive inputs and of 0 for negative ones",
-    sources=[*both_courses("Activation functions"), maths("d relu(x)/dx = [x > 0]")],
-    requires={"autograd.backward", "nn.activations", "tensor.ops"},
+    sources=[*both_courses("The ReLU derivative is 1"), maths("d relu(x)/dx = [x > 0]")],
+    about="nn.activations",
+    requires={"autograd.backward", "tensor.ops", "tensor.arrays"},
 )
 def test_relu_grad(engine):
     x = engine.tensor([-2.0, -0.5, 0.5, 3.0], requires_grad=True)
@@ -59,8 +82,9 @@ def test_relu_grad(engine):
 @spec(
     id="autograd.relu_chain",
     behaviour="relu(3x**2 + 1) at x = 2 lies in the active region, so its gradient is 6x = 12",
-    sources=both_courses("Activation functions"),
-    requires={"autograd.backward", "nn.activations"},
+    sources=[*ACTIVATIONS, cite(PY_COURSE, "tensor(12.)")],
+    about="nn.activations",
+    requires={"autograd.backward"},
 )
 def test_relu_chain(engine):
     x = engine.tensor(2.0, requires_grad=True)
@@ -73,8 +97,8 @@ def test_relu_chain(engine):
 @spec(
     id="autograd.chain_rule",
     behaviour="for y = x**2, z = 3y, h = z + 1 at x = 2, the chain rule gives dh/dx = 6x = 12",
-    sources=both_courses("Autograd"),
-    requires={"autograd.backward"},
+    sources=[*both_courses("h = 3x^2 + 1"), cite(PY_COURSE, "tensor(12.)")],
+    about="autograd.backward",
 )
 def test_chain_rule(engine):
     x = engine.tensor(2.0, requires_grad=True)
@@ -89,8 +113,13 @@ def test_chain_rule(engine):
 @spec(
     id="autograd.tanh_grad",
     behaviour="the derivative of tanh at x = 1 is 1 - tanh(1)**2 = 0.4200",
-    sources=[*both_courses("Activation functions"), maths("1 - tanh(1)**2 = 0.419974")],
-    requires={"autograd.backward", "nn.activations"},
+    sources=[
+        cite(PY_COURSE, "Tanh and sigmoid have smooth"),
+        cite(PY_COURSE, "tensor(0.4200)"),
+        maths("1 - tanh(1)**2 = 0.419974"),
+    ],
+    about="nn.activations",
+    requires={"autograd.backward"},
 )
 def test_tanh_grad(engine):
     x = engine.tensor(1.0, requires_grad=True)
@@ -101,8 +130,9 @@ def test_tanh_grad(engine):
 @spec(
     id="autograd.sigmoid_grad",
     behaviour="the derivative of the sigmoid is s(x) * (1 - s(x)) everywhere, e.g. 0.25 at x = 0",
-    sources=[Source(PY_COURSE, "Activation functions"), maths("d sigmoid/dx = s (1 - s)")],
-    requires={"autograd.backward", "nn.activations", "tensor.ops"},
+    sources=[cite(PY_COURSE, "Tanh and sigmoid have smooth"), maths("d sigmoid/dx = s (1 - s)")],
+    about="nn.activations",
+    requires={"autograd.backward", "tensor.ops", "tensor.arrays"},
 )
 def test_sigmoid_grad(engine):
     points = [-3.0, -0.5, 0.0, 0.5, 3.0]
@@ -115,8 +145,9 @@ def test_sigmoid_grad(engine):
 @spec(
     id="autograd.vector_grad",
     behaviour="for a vector leaf, each element of .grad is the derivative with respect to it",
-    sources=both_courses("Gradients of vectors and matrices"),
-    requires={"autograd.backward", "tensor.ops"},
+    sources=VECTORS,
+    about="autograd.backward",
+    requires={"tensor.ops", "tensor.arrays"},
 )
 def test_vector_grad(engine):
     values = [1.0, -2.0, 0.5, 3.0]
@@ -128,8 +159,9 @@ def test_vector_grad(engine):
 @spec(
     id="autograd.matrix_grad",
     behaviour="for a matrix leaf W, (W @ v).sum() has gradient W.grad[i, j] = v[j] in every row",
-    sources=[*both_courses("Gradients of vectors and matrices"), maths("d sum(Wv)/dW_ij = v_j")],
-    requires={"autograd.backward", "tensor.ops", "tensor.matmul"},
+    sources=[*MATRICES, maths("d sum(Wv)/dW_ij = v_j")],
+    about="autograd.backward",
+    requires={"tensor.ops", "tensor.matmul", "tensor.arrays"},
 )
 def test_matrix_grad(engine):
     w = engine.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
@@ -142,10 +174,11 @@ def test_matrix_grad(engine):
     id="autograd.requires_grad_propagates",
     behaviour="results computed from a tensor that requires grad require grad; constants do not",
     sources=[
-        Source(BOOK, "4.3 Automatic differentiation with torch autograd"),
-        Source(LINREG, "Autograd"),
+        cite(BOOK, "inherit this property"),
+        cite(BOOK, "x7$requires_grad [1] TRUE"),
+        cite(BOOK, "pass in requires_grad = TRUE"),
     ],
-    requires={"autograd.backward", "tensor.ops"},
+    about="autograd.backward",
 )
 def test_requires_grad_propagates(engine):
     x = engine.tensor(2.0, requires_grad=True)
@@ -159,8 +192,9 @@ def test_requires_grad_propagates(engine):
 @spec(
     id="autograd.requires_grad_switch",
     behaviour="requires_grad_(True) enables tracking on an existing tensor",
-    sources=[Source(LINREG, "Autograd")],
-    requires={"autograd.backward", "autograd.requires_grad_"},
+    sources=[cite(LINREG, "$requires_grad_(TRUE)")],
+    about="autograd.requires_grad_",
+    requires={"autograd.backward"},
 )
 def test_requires_grad_switch(engine):
     x = engine.tensor(3.0)
@@ -174,11 +208,9 @@ def test_requires_grad_switch(engine):
 @spec(
     id="autograd.grad_fn_recorded",
     behaviour="a result of an op on a tracked tensor has a grad_fn; a leaf has none",
-    sources=[
-        Source(BLOG, "Autograd basics"),
-        Source(BOOK, "4.3 Automatic differentiation with torch autograd"),
-    ],
-    requires={"autograd.backward", "autograd.grad_fn"},
+    sources=[cite(BLOG, "non-empty grad_fn"), cite(BOOK, "tensor’s grad_fn field")],
+    about="autograd.grad_fn",
+    requires={"autograd.backward", "tensor.arrays"},
 )
 def test_grad_fn_recorded(engine):
     x = engine.tensor([1.0, 2.0], requires_grad=True)
@@ -190,8 +222,13 @@ def test_grad_fn_recorded(engine):
 @spec(
     id="autograd.linear_model_grads",
     behaviour="for y = a*x + b, backward gives dy/da = x and dy/db = 1, and u = a*x keeps no .grad",
-    sources=[Source(LINREG, "Autograd"), maths("d(ax + b)/da = x, d(ax + b)/db = 1")],
-    requires={"autograd.backward", "autograd.leaf_only_grad"},
+    sources=[
+        cite(LINREG, "a \\times x + b"),
+        cite(LINREG, "no gradient is stored"),
+        maths("d(ax + b)/da = x, d(ax + b)/db = 1"),
+    ],
+    about="autograd.backward",
+    requires={"autograd.leaf_only_grad"},
 )
 def test_linear_model_grads(engine):
     a = engine.tensor(2.0, requires_grad=True)
@@ -208,23 +245,36 @@ def test_linear_model_grads(engine):
 
 @spec(
     id="autograd.no_grad",
-    behaviour="operations inside no_grad() are not recorded: the result has no grad_fn",
-    sources=[*both_courses("Gradient descent"), Source(LINREG, "Autograd")],
-    requires={"autograd.backward", "autograd.no_grad"},
+    behaviour="an operation inside no_grad() is not recorded: backward treats its result as a "
+    "constant",
+    sources=[
+        cite(PY_COURSE, "torch.no_grad() is needed around"),
+        cite(R_COURSE, "with_no_grad is needed around"),
+        cite(LINREG, "without tracking this specific operation"),
+    ],
+    about="autograd.no_grad",
+    requires={"autograd.backward"},
+    note="Whether the result reports requires_grad or a grad_fn is not documented; only that the "
+    "operation stays out of the graph.",
 )
 def test_no_grad(engine):
     x = engine.tensor(2.0, requires_grad=True)
     with engine.no_grad():
         y = x * 3
-    expect_equal(bool(y.requires_grad), False, what="requires_grad of x * 3 under no_grad")
-    expect_true(y.grad_fn is None, what="no grad_fn under no_grad", got=y.grad_fn)
+    expect_close(y, 6.0, what="x * 3 computed under no_grad")
+    (x * y).backward()  # recorded, y would contribute 3x as well: 12 instead of 6
+    expect_grad(x, 6.0, what="x.grad of x * y, y = 3x made under no_grad (a constant 6)")
 
 
 @spec(
     id="autograd.detach",
     behaviour="detach() gives a tensor with the same values outside the graph",
-    sources=[maths("a detached tensor is a constant")],
-    requires={"autograd.backward", "autograd.detach"},
+    sources=[
+        pytorch_docs("torch.Tensor.detach", "a new tensor detached from the current graph"),
+        maths("a detached tensor is a constant"),
+    ],
+    about="autograd.detach",
+    requires={"autograd.backward"},
 )
 def test_detach(engine):
     x = engine.tensor(2.0, requires_grad=True)
@@ -238,8 +288,13 @@ def test_detach(engine):
 @spec(
     id="autograd.jacobian",
     behaviour="jacobian(f, x) of f: R^3 -> R^2 has shape (2, 3) with entry (i, j) = d f_i / d x_j",
-    sources=[Source(PY_COURSE, "Jacobians"), maths("f(x) = [x0 * x1, x1 * x2]")],
-    requires={"autograd.jacobian", "tensor.ops"},
+    sources=[
+        cite(PY_COURSE, "torch.autograd.functional.jacobian"),
+        cite(PY_COURSE, "The entry at row"),
+        maths("f(x) = [x0 * x1, x1 * x2]"),
+    ],
+    about="autograd.jacobian",
+    requires={"tensor.ops", "tensor.arrays"},
 )
 def test_jacobian(engine):
     def f(x):
@@ -252,8 +307,9 @@ def test_jacobian(engine):
 @spec(
     id="autograd.jacobian_linear",
     behaviour="the Jacobian of x -> W @ x is W itself (rows are outputs, columns inputs)",
-    sources=[Source(PY_COURSE, "Jacobians"), maths("d(Wx)_i/dx_j = W_ij")],
-    requires={"autograd.jacobian", "tensor.matmul"},
+    sources=[cite(PY_COURSE, "The entry at row"), maths("d(Wx)_i/dx_j = W_ij")],
+    about="autograd.jacobian",
+    requires={"tensor.matmul", "tensor.ops", "tensor.arrays"},
 )
 def test_jacobian_linear(engine):
     weights = [[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]]
@@ -267,8 +323,9 @@ def test_jacobian_linear(engine):
 @spec(
     id="autograd.tanh_grad_curve",
     behaviour="the derivative of tanh is 1 - tanh(x)**2 at every point, from -10 to 10",
-    sources=[Source(PY_COURSE, "Activation functions"), maths("d tanh/dx = 1 - tanh**2")],
-    requires={"autograd.backward", "nn.activations", "tensor.ops"},
+    sources=[cite(PY_COURSE, "everywhere-defined derivatives"), maths("d tanh/dx = 1 - tanh**2")],
+    about="nn.activations",
+    requires={"autograd.backward", "tensor.ops", "tensor.arrays"},
 )
 def test_tanh_grad_curve(engine):
     points = [-10.0, -2.0, -0.5, 0.0, 0.5, 2.0, 10.0]
@@ -281,8 +338,9 @@ def test_tanh_grad_curve(engine):
     id="autograd.clamp_grad",
     behaviour="clamp(min=0), the blog's ReLU, keeps positive inputs with gradient 1 and zeroes "
     "negative ones with gradient 0",
-    sources=[Source(BLOG, "The network with autograd"), maths("d max(x, 0)/dx = [x > 0]")],
-    requires={"autograd.backward", "nn.activations", "tensor.ops"},
+    sources=[cite(BLOG, "$clamp(min = 0)"), maths("d max(x, 0)/dx = [x > 0]")],
+    about="nn.activations",
+    requires={"autograd.backward", "tensor.ops", "tensor.arrays"},
     note="At exactly x = 0 PyTorch's clamp passes the gradient (1) while relu blocks it (0); the "
     "documents leave that point open, so the spec avoids it.",
 )
@@ -297,8 +355,14 @@ def test_clamp_grad(engine):
 @spec(
     id="autograd.grad_none_before_backward",
     behaviour="a leaf's .grad is empty (None) until a backward pass reaches it",
-    sources=[Source(BLOG, "Autograd basics"), *both_courses("Autograd")],
-    requires={"autograd.backward", "tensor.ops"},
+    sources=[
+        cite(BLOG, "x has a non-null discipline termed grad"),
+        cite(BLOG, "0.2500 0.2500 0.2500 0.2500 [ CPUFloatType{2,2} ]"),
+    ],
+    about="autograd.backward",
+    requires={"tensor.ops", "tensor.arrays"},
+    note="The blog says the field is non-null after backward; PyTorch's None before it is the "
+    "empty state the R book prints as an undefined tensor.",
 )
 def test_grad_none_before_backward(engine):
     x = engine.ones(2, 2, requires_grad=True)
@@ -328,11 +392,12 @@ X_3x4 = np.arange(12.0).reshape(3, 4) / 4
     behaviour="an operand broadcast over a larger tensor gets a gradient of its own shape, summed "
     "over the positions it was copied to",
     sources=[
-        Source(BLOG, "The network with autograd"),
-        Source(BLOG, "Digging deeper"),
+        cite(BLOG, "b1 <- torch_zeros(1, d_hidden, requires_grad = TRUE)"),
+        cite(BLOG, "x2 <- torch_tensor(1.1, requires_grad = TRUE)"),
         maths("d sum(x * b)/db = x summed over the broadcast axes"),
     ],
-    requires={"autograd.backward", "tensor.ops"},
+    about="autograd.backward",
+    requires={"tensor.ops", "tensor.arrays"},
 )
 def test_broadcast_grad(engine, shape, expected):
     b = engine.tensor(np.full(shape, 0.5).tolist(), requires_grad=True)
@@ -358,15 +423,17 @@ def small_network(engine, shift):
     behaviour="the Jacobian of the 3 -> 4 (ReLU) -> 2 network at an input is the (2, 3) matrix "
     "W2 diag(relu'(W1 x + b1)) W1, all zero when no hidden unit is active",
     sources=[
-        Source(PY_COURSE, "Jacobians"),
+        cite(PY_COURSE, "torch.autograd.functional.jacobian"),
+        cite(PY_COURSE, "[0., 0., 0.]]"),
         maths("chain rule: d out/dx = W2 diag([W1 x + b1 > 0]) W1"),
     ],
+    about="autograd.jacobian",
     requires={
-        "autograd.jacobian",
         "nn.linear",
         "random.manual_seed",
         "autograd.no_grad",
         "tensor.inplace",
+        "tensor.arrays",
     },
     note="The course prints a (2, 3) Jacobian of zeros, which depends on its random weights; "
     "lowering the first bias by 100 makes every hidden unit inactive and reproduces that output.",
@@ -374,6 +441,8 @@ def small_network(engine, shift):
 def test_jacobian_network(engine, shift):
     first, second, model = small_network(engine, shift)
     x = [0.5, -1.0, 2.0]
+    for name, p, shape in (("first", first.weight, (4, 3)), ("second", second.weight, (2, 4))):
+        expect_shape(p, shape, what=f"{name} layer weight (out_features, in_features)")
     w1, b1, w2 = (
         np.asarray(engine.to_numpy(p), dtype=np.float64)
         for p in (first.weight, first.bias, second.weight)

@@ -4,17 +4,24 @@ import numpy as np
 import pytest
 
 from conformance import expect_close, expect_equal, expect_true, spec
-from specs.sources import LINREG, PY_COURSE, R_COURSE, Source, both_courses, maths
+from specs.sources import PY_COURSE, R_COURSE, cite, maths, pytorch_docs
+
+RANDOM_SPLIT = cite(PY_COURSE, "random_split(dataset, [n_train")
+SPLIT_SIZES = [cite(PY_COURSE, "(700, 150, 150)"), cite(R_COURSE, "700 150 150")]
+TENSOR_DATASET = [
+    cite(PY_COURSE, "TensorDataset(X, y)"),
+    cite(R_COURSE, "tensor_dataset(X_data, y_data)"),
+]
+LOADER = pytorch_docs("torch.utils.data.DataLoader", "batch_size, shuffle, drop_last")
+SEEDING = pytorch_docs("torch.manual_seed", "sets the seed for generating random numbers")
 
 
 @spec(
     id="data.random_split_sizes",
     behaviour="random_split of 1000 items into [700, 150, 150] gives disjoint parts covering all",
-    sources=[
-        Source(PY_COURSE, "Train, validation and test splits"),
-        Source(R_COURSE, "Train, validation and test splits"),
-    ],
-    requires={"data.random_split"},
+    sources=[RANDOM_SPLIT, *SPLIT_SIZES],
+    about="data.random_split",
+    requires={"tensor.arrays"},
     note="The R course builds the same split with dataset_subset over a shuffled index vector.",
 )
 def test_random_split_sizes(engine):
@@ -37,8 +44,9 @@ def split_indices(engine, seed, n=1000, lengths=(700, 150, 150)):
 @spec(
     id="data.random_split_seeded",
     behaviour="random_split with the same seed gives the same parts; another seed, other parts",
-    sources=[Source(PY_COURSE, "Train, validation and test splits")],
-    requires={"data.random_split"},
+    sources=[RANDOM_SPLIT, pytorch_docs("torch.utils.data.random_split", "the generator argument")],
+    about="random.manual_seed",
+    requires={"data.random_split", "tensor.arrays"},
     note="Two independent shuffles of 1000 items agree with probability 1/1000! (about 2e-2568).",
 )
 def test_random_split_seeded(engine):
@@ -57,11 +65,9 @@ HALF_BAND = 90
 @spec(
     id="data.random_split_shuffles",
     behaviour="random_split assigns items at random: the 700-item part holds about 70% of any half",
-    sources=[
-        Source(PY_COURSE, "Train, validation and test splits"),
-        maths("hypergeometric mean 350; Hoeffding bound for t = 90"),
-    ],
-    requires={"data.random_split"},
+    sources=[RANDOM_SPLIT, maths("hypergeometric mean 350; Hoeffding bound for t = 90")],
+    about="data.random_split",
+    requires={"tensor.arrays"},
     false_failure_probability=1.9e-10,
 )
 def test_random_split_shuffles(engine):
@@ -78,8 +84,9 @@ def test_random_split_shuffles(engine):
 @spec(
     id="data.tensor_dataset_items",
     behaviour="item i of a dataset of (X, y) is the pair (X[i], y[i])",
-    sources=[*both_courses("Train, validation and test splits")],
-    requires={"data.random_split"},
+    sources=TENSOR_DATASET,
+    about="data.random_split",
+    requires={"tensor.arrays"},
 )
 def test_tensor_dataset_items(engine):
     features = np.arange(12, dtype=np.float32).reshape(6, 2)
@@ -100,8 +107,9 @@ def test_tensor_dataset_items(engine):
 @spec(
     id="data.loader_batches",
     behaviour="a DataLoader yields batches of batch_size, the last one partial unless drop_last",
-    sources=[Source(LINREG, "Stochastic gradient descent"), maths("ceil(n / batch) batches")],
-    requires={"data.loader", "data.random_split"},
+    sources=[LOADER, maths("ceil(n / batch) batches")],
+    about="data.loader",
+    requires={"data.random_split", "tensor.arrays"},
 )
 def test_loader_batches(engine, n, drop_last, sizes):
     dataset = engine.tensor_dataset(engine.tensor(np.arange(n, dtype=np.float32).tolist()))
@@ -119,8 +127,9 @@ def test_loader_batches(engine, n, drop_last, sizes):
 @spec(
     id="data.loader_shuffle_covers",
     behaviour="a shuffling DataLoader visits every item exactly once per epoch",
-    sources=[Source(LINREG, "Stochastic gradient descent"), *both_courses("Gradient descent")],
-    requires={"data.loader", "data.random_split"},
+    sources=[LOADER, cite(PY_COURSE, "is one epoch")],
+    about="data.loader",
+    requires={"data.random_split", "tensor.arrays"},
 )
 def test_loader_shuffle_covers(engine):
     dataset = engine.tensor_dataset(engine.tensor(np.arange(100, dtype=np.float32).tolist()))
@@ -134,8 +143,9 @@ def test_loader_shuffle_covers(engine):
     id="data.subset_by_indices",
     behaviour="subsets taken at positions 1-700, 701-850 and 851-1000 of a shuffled index vector "
     "hold 700, 150 and 150 items, item k being the dataset's item at the k-th index",
-    sources=[Source(R_COURSE, "Train, validation and test splits")],
-    requires={"data.subset", "data.random_split"},
+    sources=[cite(R_COURSE, "dataset_subset(dataset, idx[1:700])"), *SPLIT_SIZES],
+    about="data.subset",
+    requires={"data.random_split", "tensor.arrays"},
     note="The R course uses dataset_subset and 1-based index ranges; the spec uses 0-based "
     "indices and draws the shuffled index vector with NumPy's seeded generator.",
 )
@@ -171,11 +181,9 @@ def loader_orders(engine, seed, epochs=2, n=100):
     id="data.loader_shuffle_seeded",
     behaviour="after the same manual_seed a shuffling DataLoader visits the items in the same "
     "order",
-    sources=[
-        Source(LINREG, "Stochastic gradient descent"),
-        maths("a seeded generator is deterministic"),
-    ],
-    requires={"data.loader", "data.random_split", "random.manual_seed"},
+    sources=[LOADER, SEEDING, maths("a seeded generator is deterministic")],
+    about="random.manual_seed",
+    requires={"data.loader", "data.random_split", "tensor.arrays"},
 )
 def test_loader_shuffle_seeded(engine):
     expect_equal(loader_orders(engine, 21), loader_orders(engine, 21), what="orders for seed 21")
@@ -193,12 +201,9 @@ IN_PLACE_LIMIT = 15
     id="data.loader_shuffle_random",
     behaviour="a shuffling DataLoader draws a fresh random order every epoch: fewer than 15 of 100 "
     "items keep their position, from the original order or from the previous epoch",
-    sources=[
-        Source(LINREG, "Stochastic gradient descent"),
-        *both_courses("Gradient descent"),
-        maths("P(k fixed points or more) <= 1/k! for a uniform permutation"),
-    ],
-    requires={"data.loader", "data.random_split", "random.manual_seed"},
+    sources=[LOADER, maths("P(k fixed points or more) <= 1/k! for a uniform permutation")],
+    about="data.loader",
+    requires={"data.random_split", "random.manual_seed", "tensor.arrays"},
     false_failure_probability=1.6e-12,
 )
 def test_loader_shuffle_random(engine):

@@ -10,7 +10,28 @@ from conformance import (
     expect_true,
     spec,
 )
-from specs.sources import BLOG, BOOK, LINREG, PY_COURSE, Source, both_courses, maths
+from specs.sources import (
+    BLOG,
+    BOOK,
+    LINREG,
+    PY_COURSE,
+    both_courses,
+    cite,
+    maths,
+    pytorch_docs,
+)
+
+LEAVES = both_courses(
+    "only populates .grad on leaf tensors", "only populates $grad on leaf tensors"
+)
+RETAIN_GRAD = both_courses(
+    ".retain_grad() on it before the backward pass", "$retain_grad() on it before the backward pass"
+)
+FREED = both_courses("frees the computational graph by default")
+ACCUMULATES = both_courses(
+    "adds newly computed gradients to .grad", "adds newly computed gradients to $grad"
+)
+ZEROED = both_courses("must be zeroed explicitly")
 
 
 def chain(engine, x_value=2.0):
@@ -24,11 +45,9 @@ def chain(engine, x_value=2.0):
 @spec(
     id="graph.leaf_only_grad",
     behaviour="after backward, intermediate tensors keep .grad None; only the leaf gets a gradient",
-    sources=[
-        *both_courses("Leaf tensors"),
-        Source(BOOK, "4.3 Automatic differentiation with torch autograd"),
-    ],
-    requires={"autograd.backward", "autograd.leaf_only_grad"},
+    sources=[*LEAVES, cite(PY_COURSE, "remains None"), cite(BOOK, "[ Tensor (undefined) ]")],
+    about="autograd.leaf_only_grad",
+    requires={"autograd.backward"},
     note="PyTorch also emits a UserWarning when a non-leaf's .grad is read; the R book shows it.",
 )
 def test_leaf_only_grad(engine):
@@ -42,8 +61,9 @@ def test_leaf_only_grad(engine):
 @spec(
     id="graph.retain_grad",
     behaviour="retain_grad() on intermediates before backward keeps dh/dy = 3 and dh/dz = 1",
-    sources=[*both_courses("Leaf tensors"), maths("h = 3y + 1, z = 3y")],
-    requires={"autograd.backward", "autograd.retain_grad"},
+    sources=[*RETAIN_GRAD, maths("h = 3y + 1, z = 3y")],
+    about="autograd.retain_grad",
+    requires={"autograd.backward"},
 )
 def test_retain_grad(engine):
     x, y, z, h = chain(engine)
@@ -58,15 +78,19 @@ def test_retain_grad(engine):
 @spec(
     id="graph.second_backward_raises",
     behaviour="a second backward through a graph freed by the first raises an error",
-    sources=[*both_courses("Freeing the graph")],
-    requires={"autograd.backward", "autograd.graph_freed"},
+    sources=[*FREED, cite(PY_COURSE, "will raise a RuntimeError")],
+    about="autograd.graph_freed",
+    requires={"autograd.backward"},
     note="PyTorch raises RuntimeError only for nodes that saved tensors (x**2 does); a graph of "
     "additions alone can be traversed twice. The spec uses x**2.",
 )
 def test_second_backward_raises(engine):
     x, _, _, h = chain(engine)
     h.backward()
-    with expect_raises(what="the second h.backward() through the freed graph"):
+    with expect_raises(
+        what="the second h.backward() through the freed graph",
+        control=lambda: chain(engine)[3].backward(),  # backward through a graph not yet freed
+    ):
         h.backward()
 
 
@@ -74,14 +98,18 @@ def test_second_backward_raises(engine):
     id="graph.second_backward_from_intermediate_raises",
     behaviour="once h.backward() has freed the graph, backward from the intermediate z = 3x**2 "
     "raises too",
-    sources=[Source(PY_COURSE, "Freeing the graph")],
-    requires={"autograd.backward", "autograd.graph_freed"},
+    sources=[cite(PY_COURSE, "on any tensor from that graph will raise")],
+    about="autograd.graph_freed",
+    requires={"autograd.backward"},
     note="Any tensor of the freed graph counts: z's own backward needs the x saved by x**2.",
 )
 def test_second_backward_from_intermediate_raises(engine):
     x, _, z, h = chain(engine)
     h.backward()
-    with expect_raises(what="z.backward() after h.backward() freed the shared graph"):
+    with expect_raises(
+        what="z.backward() after h.backward() freed the shared graph",
+        control=lambda: chain(engine)[2].backward(),  # z.backward() on a graph not yet freed
+    ):
         z.backward()
 
 
@@ -97,13 +125,9 @@ def warnings_on_reading_grad(tensor) -> list[str]:
     id="graph.nonleaf_grad_warns",
     behaviour="reading .grad of an intermediate that did not retain its gradient warns; reading a "
     "leaf's or a retained intermediate's does not",
-    sources=[Source(BOOK, "4.3 Automatic differentiation with torch autograd")],
-    requires={
-        "autograd.backward",
-        "autograd.leaf_only_grad",
-        "autograd.retain_grad",
-        "autograd.nonleaf_grad_warning",
-    },
+    sources=[cite(BOOK, "Warning: The .grad attribute of a Tensor")],
+    about="autograd.nonleaf_grad_warning",
+    requires={"autograd.backward", "autograd.leaf_only_grad", "autograd.retain_grad"},
     note="The book shows the warning text of libtorch; its wording is not part of the spec.",
 )
 def test_nonleaf_grad_warns(engine):
@@ -119,8 +143,11 @@ def test_nonleaf_grad_warns(engine):
 @spec(
     id="graph.retain_graph",
     behaviour="backward(retain_graph=True) keeps the graph, so a second backward adds 12 again: 24",
-    sources=[*both_courses("Freeing the graph")],
-    requires={"autograd.backward", "autograd.retain_graph", "autograd.accumulate"},
+    sources=both_courses(
+        "retain_graph=True prevents the graph", "retain_graph = TRUE prevents the graph"
+    ),
+    about="autograd.retain_graph",
+    requires={"autograd.backward", "autograd.accumulate"},
 )
 def test_retain_graph(engine):
     x, _, _, h = chain(engine)
@@ -133,20 +160,31 @@ def test_retain_graph(engine):
 @spec(
     id="graph.backward_needs_scalar",
     behaviour="backward() on a non-scalar output without an explicit gradient raises",
-    sources=[Source(LINREG, "Autograd"), *both_courses("A two-layer network")],
-    requires={"autograd.backward", "autograd.scalar_backward", "tensor.ops"},
+    sources=[
+        cite(LINREG, "can only be called on scalar tensors"),
+        cite(PY_COURSE, "Because .backward() requires a scalar"),
+    ],
+    about="autograd.scalar_backward",
+    requires={"autograd.backward", "tensor.ops", "tensor.arrays"},
 )
 def test_backward_needs_scalar(engine):
     x = engine.tensor([1.0, 2.0], requires_grad=True)
-    with expect_raises(what="backward() on a 2-element output with no gradient argument"):
+    with expect_raises(
+        what="backward() on a 2-element output with no gradient argument",
+        control=lambda: (x * 2).sum().backward(),  # the same output reduced to a scalar
+    ):
         (x * 2).backward()
 
 
 @spec(
     id="graph.backward_with_gradient",
     behaviour="backward(gradient=v) on a non-scalar output gives the vector-Jacobian product",
-    sources=[maths("d(v . 2x)/dx = 2v")],
-    requires={"autograd.backward", "tensor.ops"},
+    sources=[
+        pytorch_docs("torch.Tensor.backward", "the gradient argument for a non-scalar tensor"),
+        maths("d(v . 2x)/dx = 2v"),
+    ],
+    about="autograd.backward_gradient",
+    requires={"autograd.backward", "tensor.arrays"},
 )
 def test_backward_with_gradient(engine):
     x = engine.tensor([1.0, 2.0], requires_grad=True)
@@ -157,8 +195,9 @@ def test_backward_with_gradient(engine):
 @spec(
     id="graph.zero_grad_manual",
     behaviour="zeroing .grad in place between passes gives each pass a fresh gradient: 4, then 12",
-    sources=[*both_courses("Gradient accumulation"), Source(BLOG, "The network with autograd")],
-    requires={"autograd.backward", "autograd.accumulate", "tensor.inplace"},
+    sources=[*ZEROED, cite(BLOG, "Zero gradients after each go")],
+    about="autograd.accumulate",
+    requires={"autograd.backward", "tensor.inplace"},
 )
 def test_zero_grad_manual(engine):
     x = engine.tensor(2.0, requires_grad=True)
@@ -172,8 +211,9 @@ def test_zero_grad_manual(engine):
 @spec(
     id="graph.repeat_without_zeroing_doubles",
     behaviour="running the same backward twice without zeroing doubles the gradient",
-    sources=[*both_courses("Gradient accumulation")],
-    requires={"autograd.backward", "autograd.accumulate"},
+    sources=both_courses("would double the gradient"),
+    about="autograd.accumulate",
+    requires={"autograd.backward"},
 )
 def test_repeat_without_zeroing_doubles(engine):
     w = engine.tensor(2.0, requires_grad=True)
@@ -185,8 +225,9 @@ def test_repeat_without_zeroing_doubles(engine):
 @spec(
     id="graph.sum_of_losses_by_passes",
     behaviour="backward on two loss terms one after the other equals backward on their sum",
-    sources=[Source(PY_COURSE, "Gradient accumulation")],
-    requires={"autograd.backward", "autograd.accumulate"},
+    sources=[cite(PY_COURSE, "from multiple loss terms are summed")],
+    about="autograd.accumulate",
+    requires={"autograd.backward"},
 )
 def test_sum_of_losses_by_passes(engine):
     w = engine.tensor(1.5, requires_grad=True)
@@ -201,8 +242,14 @@ def test_sum_of_losses_by_passes(engine):
 @spec(
     id="graph.optimizer_zero_grad",
     behaviour="optimizer.zero_grad() clears gradients (to None or zeros) so the next pass is fresh",
-    sources=[*both_courses("Gradient accumulation"), *both_courses("Optimizers")],
-    requires={"autograd.backward", "optim.sgd"},
+    sources=[
+        *both_courses(
+            "optimizer.zero_grad() is the first line", "optimizer$zero_grad() is the first line"
+        ),
+        *both_courses("handle the parameter update and gradient zeroing"),
+    ],
+    about="optim.sgd",
+    requires={"autograd.backward"},
     note="PyTorch >= 2.0 sets gradients to None by default; zero-filled gradients also conform.",
 )
 def test_optimizer_zero_grad(engine):

@@ -5,7 +5,19 @@ import math
 import numpy as np
 
 from conformance import expect_close, expect_grad, expect_true, spec
-from specs.sources import PY_COURSE, Source, both_courses, maths
+from specs.sources import PY_COURSE, R_COURSE, both_courses, cite, maths
+
+MSE = both_courses("Mean squared error (MSE)")
+CE_FROM_LOGITS = both_courses(
+    "CrossEntropyLoss takes raw logits", "cross_entropy_loss takes raw logits"
+)
+CE_ORDERING = both_courses("The higher the logit for the true class")
+LOG_SUM_EXP = cite(PY_COURSE, "whereas the log-sum-exp computation avoids this")
+BCE_MEAN = cite(PY_COURSE, "the total loss is the mean")
+BCE_LOGITS = both_courses(
+    "BCEWithLogitsLoss accepts raw logits", "bce_with_logits_loss accepts raw logits"
+)
+BCE_STABLE = cite(PY_COURSE, "for the same numerical stability reason")
 
 # -z_c + log(sum_j exp(z_j)) for z = [2.0, 0.5, -1.0], c = 0, evaluated in float64.
 CE_EXAMPLE = -2.0 + math.log(math.exp(2.0) + math.exp(0.5) + math.exp(-1.0))
@@ -14,8 +26,13 @@ CE_EXAMPLE = -2.0 + math.log(math.exp(2.0) + math.exp(0.5) + math.exp(-1.0))
 @spec(
     id="loss.cross_entropy_example",
     behaviour="cross-entropy of logits [2.0, 0.5, -1.0] with true class 0 is 0.2413",
-    sources=[*both_courses("Cross-entropy loss"), maths("-2 + log(e^2 + e^0.5 + e^-1)")],
-    requires={"loss.cross_entropy"},
+    sources=[
+        cite(PY_COURSE, "tensor(0.2413)"),
+        cite(R_COURSE, "0.24131132662296295"),
+        maths("-2 + log(e^2 + e^0.5 + e^-1)"),
+    ],
+    about="loss.cross_entropy",
+    requires={"tensor.arrays"},
     note="The documents print 0.2413 (PyTorch) and 0.24131132662296295 (R, float32); the spec "
     "compares with the float64 value 0.241311296657157 within the result dtype's tolerance.",
 )
@@ -28,8 +45,9 @@ def test_cross_entropy_example(engine):
 @spec(
     id="loss.mse_value",
     behaviour="MSE is the mean of squared differences: (1/n) sum (y_i - yhat_i)**2",
-    sources=[*both_courses("Mean squared error"), maths("((0.5)**2 + 1**2 + 0 + 2**2) / 4")],
-    requires={"loss.mse"},
+    sources=[*MSE, maths("((0.5)**2 + 1**2 + 0 + 2**2) / 4")],
+    about="loss.mse",
+    requires={"tensor.arrays"},
 )
 def test_mse_value(engine):
     prediction = engine.tensor([1.5, 1.0, 3.0, -2.0])
@@ -40,8 +58,9 @@ def test_mse_value(engine):
 @spec(
     id="loss.mse_grad",
     behaviour="the gradient of MSE with respect to the predictions is 2 (yhat - y) / n",
-    sources=[Source(PY_COURSE, "Mean squared error"), maths("d MSE/d yhat_i = 2 (yhat_i - y_i)/n")],
-    requires={"loss.mse", "autograd.backward"},
+    sources=[*MSE, maths("d MSE/d yhat_i = 2 (yhat_i - y_i)/n")],
+    about="loss.mse",
+    requires={"autograd.backward", "tensor.arrays"},
 )
 def test_mse_grad(engine):
     prediction = engine.tensor([1.5, 1.0, 3.0, -2.0], requires_grad=True)
@@ -63,8 +82,13 @@ def log_softmax(rows):
 @spec(
     id="loss.cross_entropy_is_neg_log_softmax",
     behaviour="cross-entropy from logits equals the batch mean of -log softmax(z)_c",
-    sources=[*both_courses("Cross-entropy loss"), maths("CE = -log p_c = -z_c + log sum_j e^z_j")],
-    requires={"loss.cross_entropy"},
+    sources=[
+        *CE_FROM_LOGITS,
+        cite(PY_COURSE, "The two forms are algebraically identical"),
+        maths("CE = -log p_c = -z_c + log sum_j e^z_j"),
+    ],
+    about="loss.cross_entropy",
+    requires={"tensor.arrays"},
 )
 def test_cross_entropy_is_neg_log_softmax(engine):
     expected = -log_softmax(LOGITS)[np.arange(4), TARGETS].mean()
@@ -75,8 +99,9 @@ def test_cross_entropy_is_neg_log_softmax(engine):
 @spec(
     id="loss.cross_entropy_grad",
     behaviour="the gradient of cross-entropy with respect to the logits is (softmax - onehot) / N",
-    sources=[Source(PY_COURSE, "Cross-entropy loss"), maths("d CE/dz = softmax(z) - onehot(c)")],
-    requires={"loss.cross_entropy", "autograd.backward"},
+    sources=[*CE_FROM_LOGITS, maths("d CE/dz = softmax(z) - onehot(c)")],
+    about="loss.cross_entropy",
+    requires={"autograd.backward", "tensor.arrays"},
 )
 def test_cross_entropy_grad(engine):
     logits = engine.tensor(LOGITS, requires_grad=True)
@@ -89,8 +114,9 @@ def test_cross_entropy_grad(engine):
 @spec(
     id="loss.cross_entropy_large_logits",
     behaviour="cross-entropy stays finite and exact for logits of size 1000 (log-sum-exp form)",
-    sources=[Source(PY_COURSE, "Cross-entropy loss"), maths("-z_c + max z + log(1 + tiny)")],
-    requires={"loss.cross_entropy"},
+    sources=[LOG_SUM_EXP, maths("-z_c + max z + log(1 + tiny)")],
+    about="loss.cross_entropy",
+    requires={"tensor.arrays"},
     note="exp(1000) overflows in any float format, so computing softmax first gives inf or NaN.",
 )
 def test_cross_entropy_large_logits(engine):
@@ -102,8 +128,9 @@ def test_cross_entropy_large_logits(engine):
 @spec(
     id="loss.cross_entropy_ordering",
     behaviour="the higher the true class's logit relative to the others, the lower the loss",
-    sources=[*both_courses("Cross-entropy loss")],
-    requires={"loss.cross_entropy"},
+    sources=CE_ORDERING,
+    about="loss.cross_entropy",
+    requires={"tensor.arrays"},
 )
 def test_cross_entropy_ordering(engine):
     target = engine.tensor([0], dtype="int64")
@@ -127,8 +154,9 @@ BCE_TERMS = [-math.log(0.9), -math.log(0.8), -math.log(0.4), -math.log(0.05)]
 @spec(
     id="loss.bce_value",
     behaviour="binary cross-entropy is the mean over outputs of -[y log p + (1 - y) log(1 - p)]",
-    sources=[*both_courses("Binary cross-entropy"), maths("BCE terms of p = [.9, .2, .6, .05]")],
-    requires={"loss.bce"},
+    sources=[BCE_MEAN, maths("BCE terms of p = [.9, .2, .6, .05]")],
+    about="loss.bce",
+    requires={"tensor.arrays"},
 )
 def test_bce_value(engine):
     loss = engine.bce_loss(engine.tensor(PROBS), engine.tensor(LABELS))
@@ -138,8 +166,9 @@ def test_bce_value(engine):
 @spec(
     id="loss.bce_single_terms",
     behaviour="for y = 1 only -log p remains, for y = 0 only -log(1 - p)",
-    sources=[Source(PY_COURSE, "Binary cross-entropy")],
-    requires={"loss.bce"},
+    sources=[cite(PY_COURSE, "only the first term survives")],
+    about="loss.bce",
+    requires={"tensor.arrays"},
 )
 def test_bce_single_terms(engine):
     for p, y, term in zip(PROBS, LABELS, BCE_TERMS, strict=True):
@@ -150,8 +179,9 @@ def test_bce_single_terms(engine):
 @spec(
     id="loss.bce_with_logits_matches_bce",
     behaviour="BCE-with-logits of z equals BCE of sigmoid(z) for moderate logits",
-    sources=[*both_courses("Binary cross-entropy"), maths("BCE(sigmoid(z), y)")],
-    requires={"loss.bce_with_logits"},
+    sources=[*BCE_LOGITS, maths("BCE(sigmoid(z), y)")],
+    about="loss.bce_with_logits",
+    requires={"tensor.arrays"},
 )
 def test_bce_with_logits_matches_bce(engine):
     logits = [math.log(p / (1 - p)) for p in PROBS]  # sigmoid(logit(p)) = p
@@ -163,11 +193,9 @@ def test_bce_with_logits_matches_bce(engine):
     id="loss.bce_with_logits_stable",
     behaviour="BCE-with-logits stays finite and exact for logits of size 200, where sigmoid "
     "rounds to 0 or 1",
-    sources=[
-        Source(PY_COURSE, "Binary cross-entropy"),
-        maths("BCE(z, y) = max(z,0) - zy + log(1+e^-|z|)"),
-    ],
-    requires={"loss.bce_with_logits"},
+    sources=[BCE_STABLE, maths("BCE(z, y) = max(z,0) - zy + log(1+e^-|z|)")],
+    about="loss.bce_with_logits",
+    requires={"tensor.arrays"},
     note="PyTorch's probability form clips log at -100: BCE(sigmoid(200), 0) gives 100, not 200.",
 )
 def test_bce_with_logits_stable(engine):
@@ -180,8 +208,9 @@ def test_bce_with_logits_stable(engine):
 @spec(
     id="loss.bce_with_logits_grad",
     behaviour="the gradient of BCE-with-logits with respect to the logits is (sigmoid(z) - y) / n",
-    sources=[Source(PY_COURSE, "Binary cross-entropy"), maths("d/dz = sigmoid(z) - y")],
-    requires={"loss.bce_with_logits", "autograd.backward"},
+    sources=[*BCE_LOGITS, maths("d/dz = sigmoid(z) - y")],
+    about="loss.bce_with_logits",
+    requires={"autograd.backward", "tensor.arrays"},
 )
 def test_bce_with_logits_grad(engine):
     z = [2.0, -1.0, 0.0, 30.0]
@@ -199,8 +228,12 @@ def finite(engine, value) -> bool:
     id="loss.softmax_first_overflows",
     behaviour="for logits [1000, 0, -1000] taking -log of softmax computed by exp is not finite, "
     "while cross-entropy from logits gives the exact 0",
-    sources=[Source(PY_COURSE, "Cross-entropy loss"), maths("exp(1000) overflows; CE = 0")],
-    requires={"loss.cross_entropy", "tensor.ops"},
+    sources=[
+        cite(PY_COURSE, "can cause numerical overflow when logits are large"),
+        maths("exp(1000) overflows; CE = 0"),
+    ],
+    about="tensor.overflow_to_inf",
+    requires={"loss.cross_entropy", "tensor.ops", "tensor.arrays"},
     note="exp(1000) exceeds the largest float64 as well, so the probability form breaks in any "
     "IEEE format; the log-sum-exp form subtracts the largest logit first.",
 )
@@ -224,10 +257,11 @@ def test_softmax_first_overflows(engine):
     behaviour="for logits +-200 sigmoid rounds to exactly 1 and 0, so BCE written on probabilities "
     "is infinite, while BCE-with-logits gives the exact 200",
     sources=[
-        Source(PY_COURSE, "Binary cross-entropy"),
+        BCE_STABLE,
         maths("1 - sigmoid(200) = 1.4e-87 rounds to 0; BCE(z, y) = max(z,0) - zy + log(1+e^-|z|)"),
     ],
-    requires={"loss.bce_with_logits", "nn.activations", "tensor.ops"},
+    about="tensor.overflow_to_inf",
+    requires={"loss.bce_with_logits", "nn.activations", "tensor.ops", "tensor.arrays"},
     note="PyTorch's own BCELoss clamps each log at -100, so on these probabilities it returns "
     "100, finite but wrong; the documents recommend the logits form for this reason.",
 )

@@ -4,7 +4,39 @@ import numpy as np
 import pytest
 
 from conformance import expect_close, expect_equal, expect_grad, expect_true, spec
-from specs.sources import BLOG, BOOK, LINREG, PY_COURSE, Source, both_courses, maths
+from specs.sources import (
+    BLOG,
+    BOOK,
+    LINREG,
+    PY_COURSE,
+    R_COURSE,
+    both_courses,
+    cite,
+    maths,
+    pytorch_docs,
+)
+
+PRINTED_STEPS = both_courses("step 6: w=1.2621 loss=0.1074")
+UPDATE_RULE = both_courses("the update rule is:")
+NO_GRAD_UPDATE = [
+    cite(PY_COURSE, "torch.no_grad() is needed around"),
+    cite(R_COURSE, "with_no_grad is needed around"),
+]
+OPTIMIZERS = both_courses("handle the parameter update and gradient zeroing")
+ADAM_SCALES = both_courses("to scale the update for each parameter individually")
+ADAM_EQUATIONS = pytorch_docs("torch.optim.Adam", "the algorithm: moments, bias correction, step")
+WEIGHT_DECAY = [
+    *both_courses("L + \\lambda \\sum_\\theta \\theta^2"),
+    *both_courses("passed directly to the optimizer"),
+]
+SGD_DECAY = pytorch_docs(
+    "torch.optim.SGD", "weight_decay adds weight_decay * param to the gradient"
+)
+ADAM_DECAY = pytorch_docs(
+    "torch.optim.Adam", "weight_decay adds weight_decay * param to the gradient"
+)
+# The factor of weight_decay in the gradient under each reading of the option.
+DECAY_FACTOR = {"optim.weight_decay": 1.0, "optim.weight_decay_penalty": 2.0}
 
 # Minimising (w - 1)**2 from w = 2 with lr = 0.1: w <- w - 0.2 (w - 1), so w_k - 1 = 0.8**k and
 # the loss before step k is 0.64**(k - 1). Printed in the courses as 1.8000, 1.6400, 1.5120,
@@ -16,8 +48,13 @@ SGD_LOSS = [0.64**k for k in range(6)]
 @spec(
     id="optim.sgd_trace",
     behaviour="SGD with lr 0.1 on (w - 1)**2 from w = 2 gives w = 1.8, 1.64, 1.512, ... 1.2621",
-    sources=[*both_courses("Optimizers"), maths("w_k = 1 + 0.8**k, loss_k = 0.64**k")],
-    requires={"optim.sgd", "autograd.backward"},
+    sources=[
+        *both_courses("which implements the update rule"),
+        *PRINTED_STEPS,
+        maths("w_k = 1 + 0.8**k, loss_k = 0.64**k"),
+    ],
+    about="optim.sgd",
+    requires={"autograd.backward"},
 )
 def test_sgd_trace(engine):
     w = engine.tensor(2.0, requires_grad=True)
@@ -53,8 +90,9 @@ def manual_descent(engine, steps=6, lr=0.1):
     id="optim.gradient_descent_step",
     behaviour="one step theta <- theta - lr * dL/dtheta on L = (theta - 3)**2 from 1 with lr 0.25 "
     "gives 2",
-    sources=[*both_courses("Gradient descent"), Source(LINREG, "Gradient descent")],
-    requires={"autograd.backward", "autograd.no_grad", "tensor.inplace"},
+    sources=[*UPDATE_RULE, cite(LINREG, "a_{t+1} = a_t - \\eta")],
+    about="autograd.backward",
+    requires={"autograd.no_grad", "tensor.inplace"},
 )
 def test_gradient_descent_step(engine):
     theta = engine.tensor(1.0, requires_grad=True)
@@ -68,8 +106,9 @@ def test_gradient_descent_step(engine):
 @spec(
     id="optim.manual_sgd_trace",
     behaviour="a manual no_grad loop on (w - 1)**2 from w = 2, lr 0.1, gives w = 1.8, 1.64, ...",
-    sources=[*both_courses("Gradient descent"), maths("w_k = 1 + 0.8**k, loss_k = 0.64**k")],
-    requires={"autograd.backward", "autograd.no_grad", "tensor.inplace"},
+    sources=[*NO_GRAD_UPDATE, *PRINTED_STEPS, maths("w_k = 1 + 0.8**k, loss_k = 0.64**k")],
+    about="autograd.no_grad",
+    requires={"autograd.backward", "tensor.inplace"},
 )
 def test_manual_sgd_trace(engine):
     _, weights, losses = manual_descent(engine)
@@ -80,8 +119,9 @@ def test_manual_sgd_trace(engine):
 @spec(
     id="optim.manual_matches_optimizer",
     behaviour="the SGD optimiser reproduces the manual no_grad loop step for step",
-    sources=[*both_courses("Optimizers")],
-    requires={"autograd.backward", "autograd.no_grad", "tensor.inplace", "optim.sgd"},
+    sources=[*OPTIMIZERS, *PRINTED_STEPS],
+    about="optim.sgd",
+    requires={"autograd.backward", "autograd.no_grad", "tensor.inplace"},
 )
 def test_manual_matches_optimizer(engine):
     _, manual, _ = manual_descent(engine)
@@ -101,8 +141,9 @@ def test_manual_matches_optimizer(engine):
 @spec(
     id="optim.update_keeps_leaf",
     behaviour="an update made under no_grad is not recorded: w stays a leaf that requires grad",
-    sources=[*both_courses("Gradient descent"), Source(BLOG, "The network with autograd")],
-    requires={"autograd.backward", "autograd.no_grad", "tensor.inplace", "autograd.grad_fn"},
+    sources=[*NO_GRAD_UPDATE, cite(BLOG, "we have to explicitly exempt it")],
+    about="autograd.no_grad",
+    requires={"autograd.backward", "tensor.inplace", "autograd.grad_fn"},
 )
 def test_update_keeps_leaf(engine):
     w, _, _ = manual_descent(engine, steps=2)
@@ -147,8 +188,9 @@ SCALE, TARGET = [1000.0, 0.001], [0.0, 0.0]
 @spec(
     id="optim.adam_trace",
     behaviour="Adam follows its equations: running means of g and g**2 with bias correction",
-    sources=[*both_courses("Adam"), maths("m_t, v_t, m_hat = m/(1-b1^t), v_hat = v/(1-b2^t)")],
-    requires={"optim.adam", "autograd.backward"},
+    sources=[ADAM_EQUATIONS, maths("m_t, v_t, m_hat = m/(1-b1^t), v_hat = v/(1-b2^t)")],
+    about="optim.adam",
+    requires={"autograd.backward", "tensor.arrays"},
 )
 def test_adam_trace(engine):
     got = adam_trace(engine, SCALE, TARGET, steps=5, lr=0.01)
@@ -159,8 +201,9 @@ def test_adam_trace(engine):
 @spec(
     id="optim.adam_per_parameter_steps",
     behaviour="Adam's first step moves every parameter by about lr, whatever its gradient's scale",
-    sources=[*both_courses("Adam"), maths("m_hat / sqrt(v_hat) = g / |g| at t = 1")],
-    requires={"optim.adam", "autograd.backward"},
+    sources=[*ADAM_SCALES, maths("m_hat / sqrt(v_hat) = g / |g| at t = 1")],
+    about="optim.adam",
+    requires={"autograd.backward", "tensor.arrays"},
     note="Plain SGD would move the two parameters by steps 10**6 apart.",
 )
 def test_adam_per_parameter_steps(engine):
@@ -171,8 +214,12 @@ def test_adam_per_parameter_steps(engine):
 @spec(
     id="optim.sgd_momentum",
     behaviour="SGD with momentum keeps b = momentum * b + g and steps by lr * b",
-    sources=[maths("b1 = g1, b2 = 0.9 b1 + g2; PyTorch's SGD equations")],
-    requires={"optim.sgd", "optim.momentum", "autograd.backward"},
+    sources=[
+        pytorch_docs("torch.optim.SGD", "momentum: b_t = momentum b_(t-1) + g_t, step lr b_t"),
+        maths("b1 = g1, b2 = 0.9 b1 + g2"),
+    ],
+    about="optim.momentum",
+    requires={"optim.sgd", "autograd.backward"},
 )
 def test_sgd_momentum(engine):
     w = engine.tensor(2.0, requires_grad=True)
@@ -187,33 +234,69 @@ def test_sgd_momentum(engine):
     expect_close(trace, [1.8, 1.46], what="w after two momentum steps")
 
 
-@spec(
-    id="optim.sgd_weight_decay",
-    behaviour="SGD's weight_decay adds weight_decay * w to the gradient before the step",
-    sources=[*both_courses("Weight decay"), maths("w <- w - lr (g + wd w)")],
-    requires={"optim.sgd", "optim.weight_decay", "autograd.backward"},
-    note="PyTorch's convention: weight_decay = wd is the gradient of (wd / 2) sum(w**2); the "
-    "courses' penalty lambda * sum(w**2) corresponds to weight_decay = 2 lambda.",
-)
-def test_sgd_weight_decay(engine):
+def check_sgd_weight_decay(engine, reading):
     w = engine.tensor(2.0, requires_grad=True)
     optimizer = engine.sgd([w], lr=0.1, weight_decay=0.5)
     ((w - 1) ** 2).backward()
     optimizer.step()
-    expect_close(w, 2.0 - 0.1 * (2.0 + 0.5 * 2.0), what="w after one step with weight decay")
+    expected = 2.0 - 0.1 * (2.0 + DECAY_FACTOR[reading] * 0.5 * 2.0)
+    expect_close(w, expected, what=f"w after one step with weight_decay = 0.5 ({reading})")
+
+
+@spec(
+    id="optim.sgd_weight_decay",
+    behaviour="SGD's weight_decay = wd adds wd * w to the gradient before the step",
+    sources=[SGD_DECAY, maths("w <- w - lr (g + wd w)")],
+    about="optim.weight_decay",
+    requires={"optim.sgd", "autograd.backward"},
+    note="PyTorch's convention: weight_decay = wd is the gradient of (wd / 2) sum(w**2); the "
+    "courses' penalty lambda * sum(w**2) corresponds to weight_decay = 2 lambda.",
+)
+def test_sgd_weight_decay(engine):
+    check_sgd_weight_decay(engine, "optim.weight_decay")
+
+
+@spec(
+    id="optim.sgd_weight_decay_penalty",
+    behaviour="SGD's weight_decay = lambda read as the documents' penalty lambda * sum(w**2) adds "
+    "2 lambda w to the gradient before the step",
+    sources=[*WEIGHT_DECAY, maths("d(lambda w**2)/dw = 2 lambda w; w <- w - lr (g + 2 lambda w)")],
+    about="optim.weight_decay_penalty",
+    requires={"optim.sgd", "autograd.backward"},
+)
+def test_sgd_weight_decay_penalty(engine):
+    check_sgd_weight_decay(engine, "optim.weight_decay_penalty")
+
+
+def check_adam_weight_decay(engine, reading):
+    scale, target = [1.0, 0.5], [0.5, 2.0]
+    got = adam_trace(engine, scale, target, steps=3, lr=0.1, weight_decay=0.3)
+    decay = DECAY_FACTOR[reading] * 0.3
+    expected = adam_reference([1.0, 1.0], scale, target, steps=3, lr=0.1, weight_decay=decay)
+    expect_close(got, expected, what=f"Adam's w with weight_decay = 0.3 ({reading})")
 
 
 @spec(
     id="optim.adam_weight_decay",
     behaviour="Adam's weight_decay adds weight_decay * w to the gradient (L2, not decoupled)",
-    sources=[*both_courses("Weight decay"), maths("g <- g + wd w before the moments")],
-    requires={"optim.adam", "optim.weight_decay", "autograd.backward"},
+    sources=[ADAM_DECAY, maths("g <- g + wd w before the moments")],
+    about="optim.weight_decay",
+    requires={"optim.adam", "autograd.backward", "tensor.arrays"},
 )
 def test_adam_weight_decay(engine):
-    scale, target = [1.0, 0.5], [0.5, 2.0]
-    got = adam_trace(engine, scale, target, steps=3, lr=0.1, weight_decay=0.3)
-    expected = adam_reference([1.0, 1.0], scale, target, steps=3, lr=0.1, weight_decay=0.3)
-    expect_close(got, expected, what="Adam's w with weight_decay = 0.3")
+    check_adam_weight_decay(engine, "optim.weight_decay")
+
+
+@spec(
+    id="optim.adam_weight_decay_penalty",
+    behaviour="Adam's weight_decay = lambda read as the documents' penalty adds 2 lambda w to the "
+    "gradient before the moments",
+    sources=[*WEIGHT_DECAY, maths("g <- g + 2 lambda w before the moments")],
+    about="optim.weight_decay_penalty",
+    requires={"optim.adam", "autograd.backward", "tensor.arrays"},
+)
+def test_adam_weight_decay_penalty(engine):
+    check_adam_weight_decay(engine, "optim.weight_decay_penalty")
 
 
 # On (w - 1)**2 one SGD step maps w - 1 to (1 - 2 lr)(w - 1): a contraction for 0 < lr < 1, an
@@ -224,11 +307,12 @@ def test_adam_weight_decay(engine):
     behaviour="each SGD step on (w - 1)**2 scales the distance to the minimum by 1 - 2 lr: a small "
     "lr crawls, lr 1.1 overshoots and diverges",
     sources=[
-        Source(PY_COURSE, "Gradient descent"),
-        Source(LINREG, "Gradient descent"),
+        cite(PY_COURSE, "risks overshooting the minimum"),
+        cite(PY_COURSE, "a small one converges slowly"),
         maths("w_k - 1 = (1 - 2 lr)**k (w_0 - 1)"),
     ],
-    requires={"optim.sgd", "autograd.backward"},
+    about="optim.sgd",
+    requires={"autograd.backward"},
 )
 def test_learning_rate_size(engine, lr):
     w = engine.tensor(2.0, requires_grad=True)
@@ -253,11 +337,13 @@ def book_f(x):
     behaviour="from (2, 2), a step of 0.5 against the gradient of the book's f lowers it from -3.4 "
     "to -3.976; the same step along the gradient raises it to -2.696",
     sources=[
-        Source(BOOK, "4.1 Why compute derivatives?"),
-        Source(LINREG, "Gradient descent"),
+        cite(BOOK, "0.2 {x_1}^2 + 0.2 {x_2}^2 - 5"),
+        cite(BOOK, "we have to go in the opposite direction"),
+        cite(LINREG, "the negative gradient points in the direction"),
         maths("grad f(2, 2) = (0.8, 0.8); f(1.6, 1.6) = -3.976; f(2.4, 2.4) = -2.696"),
     ],
-    requires={"autograd.backward", "autograd.no_grad", "tensor.ops"},
+    about="autograd.backward",
+    requires={"autograd.no_grad", "tensor.ops", "tensor.arrays"},
 )
 def test_negative_gradient_descends(engine):
     x = engine.tensor([2.0, 2.0], requires_grad=True)

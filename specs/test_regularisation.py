@@ -4,14 +4,25 @@ import numpy as np
 import pytest
 
 from conformance import expect_close, expect_true, spec
-from specs.sources import PY_COURSE, Source, both_courses, maths
+from specs.sources import PY_COURSE, R_COURSE, both_courses, cite, maths, pytorch_docs
+from specs.test_optimisation import DECAY_FACTOR, WEIGHT_DECAY
+
+SCALED = both_courses("1/(1-p)")
+EVAL_OFF = both_courses("dropout is disabled entirely")
+BERNOULLI = cite(PY_COURSE, "Bernoulli random variable")
+INDEPENDENT = cite(PY_COURSE, "independently and randomly deactivated")
 
 
 @spec(
     id="regularisation.dropout_values",
     behaviour="dropout with p = 0.5 in training turns ones(10) into 0s and 2s, in eval leaves it",
-    sources=both_courses("Dropout"),
-    requires={"nn.dropout", "random.manual_seed"},
+    sources=[
+        cite(PY_COURSE, "tensor([0., 0., 2., 0., 2., 2., 2., 0., 0., 0.])"),
+        cite(R_COURSE, "[ CPUFloatType{10} ]"),
+        *EVAL_OFF,
+    ],
+    about="nn.dropout",
+    requires={"random.manual_seed", "tensor.arrays"},
     note="Which positions are zeroed depends on the generator; the documents print one draw.",
 )
 def test_dropout_values(engine):
@@ -39,8 +50,9 @@ def dropout_output(engine, p, n, seed, train=True):
 @spec(
     id="regularisation.dropout_scaling",
     behaviour="in training, dropout keeps each unit as 0 or scaled by exactly 1 / (1 - p)",
-    sources=[*both_courses("Dropout"), maths("survivors scaled by 1/(1-p)")],
-    requires={"nn.dropout", "random.manual_seed"},
+    sources=[*SCALED, maths("survivors scaled by 1/(1-p)")],
+    about="nn.dropout",
+    requires={"random.manual_seed", "tensor.arrays"},
     false_failure_probability=1.2e-97,
 )
 def test_dropout_scaling(engine, p):
@@ -61,8 +73,13 @@ N_UNITS, BAND = 20000, 0.035
 @spec(
     id="regularisation.dropout_rate",
     behaviour="dropout zeroes a fraction p of units, and the expected activation is unchanged",
-    sources=[*both_courses("Dropout"), maths("Bernoulli(1 - p) mask; Hoeffding bound")],
-    requires={"nn.dropout", "random.manual_seed"},
+    sources=[
+        BERNOULLI,
+        *both_courses("the expected total activation remains unchanged"),
+        maths("Bernoulli(1 - p) mask; Hoeffding bound"),
+    ],
+    about="nn.dropout",
+    requires={"random.manual_seed", "tensor.arrays"},
     false_failure_probability=1.1e-21,
 )
 def test_dropout_rate(engine, p):
@@ -81,8 +98,12 @@ def test_dropout_rate(engine, p):
 @spec(
     id="regularisation.dropout_seeded",
     behaviour="the same seed gives the same dropout mask",
-    sources=[Source(PY_COURSE, "Dropout"), maths("a seeded generator is deterministic")],
-    requires={"nn.dropout", "random.manual_seed"},
+    sources=[
+        pytorch_docs("torch.manual_seed", "sets the seed for generating random numbers"),
+        maths("a seeded generator is deterministic"),
+    ],
+    about="random.manual_seed",
+    requires={"nn.dropout", "tensor.arrays"},
 )
 def test_dropout_seeded(engine):
     first = dropout_output(engine, 0.5, 200, seed=5)
@@ -92,8 +113,9 @@ def test_dropout_seeded(engine):
 @spec(
     id="regularisation.dropout_eval_identity",
     behaviour="in eval mode dropout is the identity: no unit dropped, no scaling",
-    sources=[*both_courses("Dropout")],
-    requires={"nn.dropout", "random.manual_seed"},
+    sources=[*EVAL_OFF, cite(PY_COURSE, "no scaling is applied")],
+    about="nn.dropout",
+    requires={"random.manual_seed", "tensor.arrays"},
 )
 def test_dropout_eval_identity(engine):
     values = np.linspace(-2, 2, 50)
@@ -106,8 +128,9 @@ def test_dropout_eval_identity(engine):
 @spec(
     id="regularisation.dropout_grad",
     behaviour="the gradient through dropout is the same mask and scaling as the forward pass",
-    sources=[Source(PY_COURSE, "Dropout"), maths("d(mask * x / (1-p))/dx = mask / (1-p)")],
-    requires={"nn.dropout", "random.manual_seed", "autograd.backward", "tensor.ops"},
+    sources=[BERNOULLI, maths("d(mask * x / (1-p))/dx = mask / (1-p)")],
+    about="nn.dropout",
+    requires={"random.manual_seed", "autograd.backward", "tensor.ops", "tensor.arrays"},
 )
 def test_dropout_grad(engine):
     engine.manual_seed(9)
@@ -117,25 +140,51 @@ def test_dropout_grad(engine):
     expect_close(x.grad, engine.to_numpy(out), what="x.grad (mask / (1 - p)) vs dropout(ones)")
 
 
-@spec(
-    id="regularisation.weight_decay_is_l2_penalty",
-    behaviour="SGD with weight_decay = 2 lambda steps like plain SGD on L + lambda sum(w**2)",
-    sources=[*both_courses("Weight decay"), maths("d(lambda w**2)/dw = 2 lambda w")],
-    requires={"optim.sgd", "optim.weight_decay", "autograd.backward", "tensor.ops"},
-    note="The courses write the penalty as lambda * sum(theta**2); PyTorch's weight_decay option "
-    "is the coefficient of theta in the gradient, i.e. 2 lambda for that penalty.",
-)
-def test_weight_decay_is_l2_penalty(engine):
+def check_weight_decay_is_penalty(engine, reading):
     lam = 0.05
+    option = 2 * lam / DECAY_FACTOR[reading]  # the option that stands for the penalty lambda
     decayed = engine.tensor([1.5, -2.0], requires_grad=True)
-    optimizer = engine.sgd([decayed], lr=0.1, weight_decay=2 * lam)
+    optimizer = engine.sgd([decayed], lr=0.1, weight_decay=option)
     ((decayed - 1) ** 2).sum().backward()
     optimizer.step()
     penalised = engine.tensor([1.5, -2.0], requires_grad=True)
     plain = engine.sgd([penalised], lr=0.1)
     (((penalised - 1) ** 2).sum() + lam * (penalised**2).sum()).backward()
     plain.step()
-    expect_close(decayed, engine.to_numpy(penalised), what="weight_decay step vs penalised step")
+    expect_close(
+        decayed,
+        engine.to_numpy(penalised),
+        what=f"step with weight_decay = {option:g} vs penalised",
+    )
+
+
+@spec(
+    id="regularisation.weight_decay_is_l2_penalty",
+    behaviour="SGD with weight_decay = 2 lambda steps like plain SGD on L + lambda sum(w**2)",
+    sources=[
+        *WEIGHT_DECAY,
+        pytorch_docs("torch.optim.SGD", "weight_decay adds weight_decay * param to the gradient"),
+        maths("d(lambda w**2)/dw = 2 lambda w"),
+    ],
+    about="optim.weight_decay",
+    requires={"optim.sgd", "autograd.backward", "tensor.ops", "tensor.arrays"},
+    note="The courses write the penalty as lambda * sum(theta**2); PyTorch's weight_decay option "
+    "is the coefficient of theta in the gradient, i.e. 2 lambda for that penalty.",
+)
+def test_weight_decay_is_l2_penalty(engine):
+    check_weight_decay_is_penalty(engine, "optim.weight_decay")
+
+
+@spec(
+    id="regularisation.weight_decay_penalty",
+    behaviour="SGD with weight_decay = lambda, read as the documents' penalty, steps like plain "
+    "SGD on L + lambda sum(w**2)",
+    sources=[*WEIGHT_DECAY, maths("L_reg = L + lambda sum(theta**2)")],
+    about="optim.weight_decay_penalty",
+    requires={"optim.sgd", "autograd.backward", "tensor.ops", "tensor.arrays"},
+)
+def test_weight_decay_penalty(engine):
+    check_weight_decay_is_penalty(engine, "optim.weight_decay_penalty")
 
 
 def both_dropped(engine, across_passes: bool) -> float:
@@ -162,8 +211,13 @@ PAIR_BAND = 0.04
     id="regularisation.dropout_independent",
     behaviour="dropout draws every unit independently and afresh at each forward pass: two units "
     "are dropped together a fraction p**2 of the time",
-    sources=[Source(PY_COURSE, "Dropout"), maths("P(both dropped) = p**2; Hoeffding bound")],
-    requires={"nn.dropout", "random.manual_seed"},
+    sources=[
+        INDEPENDENT,
+        cite(PY_COURSE, "during each forward pass of training"),
+        maths("P(both dropped) = p**2; Hoeffding bound"),
+    ],
+    about="nn.dropout",
+    requires={"random.manual_seed", "tensor.arrays"},
     false_failure_probability=2.5e-14,
 )
 def test_dropout_independent(engine, across_passes):
@@ -175,18 +229,42 @@ def test_dropout_independent(engine, across_passes):
     )
 
 
-@spec(
-    id="regularisation.weight_decay_shrinks",
-    behaviour="with a loss whose gradient is zero, SGD's weight decay alone shrinks the weights by "
-    "a factor 1 - lr * weight_decay per step",
-    sources=[*both_courses("Weight decay"), maths("w <- w - lr (0 + wd w) = (1 - lr wd) w")],
-    requires={"optim.sgd", "optim.weight_decay", "autograd.backward", "tensor.ops"},
-)
-def test_weight_decay_shrinks(engine):
+def check_weight_decay_shrinks(engine, reading):
     w = engine.tensor([1.5, -2.0], requires_grad=True)
     optimizer = engine.sgd([w], lr=0.1, weight_decay=0.5)
     for _ in range(3):
         optimizer.zero_grad()
         (w * 0).sum().backward()
         optimizer.step()
-    expect_close(w, np.array([1.5, -2.0]) * 0.95**3, what="w after three steps of pure decay")
+    factor = 1 - 0.1 * DECAY_FACTOR[reading] * 0.5
+    expect_close(w, np.array([1.5, -2.0]) * factor**3, what="w after three steps of pure decay")
+
+
+@spec(
+    id="regularisation.weight_decay_shrinks",
+    behaviour="with a loss whose gradient is zero, SGD's weight decay alone shrinks the weights by "
+    "a factor 1 - lr * weight_decay per step",
+    sources=[
+        pytorch_docs("torch.optim.SGD", "weight_decay adds weight_decay * param to the gradient"),
+        maths("w <- w - lr (0 + wd w) = (1 - lr wd) w"),
+    ],
+    about="optim.weight_decay",
+    requires={"optim.sgd", "autograd.backward", "tensor.ops", "tensor.arrays"},
+)
+def test_weight_decay_shrinks(engine):
+    check_weight_decay_shrinks(engine, "optim.weight_decay")
+
+
+@spec(
+    id="regularisation.weight_decay_penalty_shrinks",
+    behaviour="with a loss whose gradient is zero, the documents' penalty lambda sum(w**2) alone "
+    "shrinks the weights by a factor 1 - 2 lr lambda per step",
+    sources=[
+        *both_courses("penalises large parameter values"),
+        maths("w <- w - lr (0 + 2 lambda w)"),
+    ],
+    about="optim.weight_decay_penalty",
+    requires={"optim.sgd", "autograd.backward", "tensor.ops", "tensor.arrays"},
+)
+def test_weight_decay_penalty_shrinks(engine):
+    check_weight_decay_shrinks(engine, "optim.weight_decay_penalty")

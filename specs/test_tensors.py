@@ -12,16 +12,22 @@ from conformance import (
     expect_true,
     spec,
 )
-from specs.sources import BLOG, LINREG, PY_COURSE, R_COURSE, Source, maths
+from specs.sources import BLOG, LINREG, PY_COURSE, R_COURSE, cite, maths, pytorch_docs
 
-TENSORS = Source(PY_COURSE, "Tensors")
+NUMPY = cite(PY_COURSE, "convert to one another cheaply")
+FLOAT64 = cite(PY_COURSE, "tensor([1., 2., 3.], dtype=torch.float64)")
+LIKE_NUMPY = cite(PY_COURSE, "work as in NumPy")
+UNDERSCORE = cite(PY_COURSE, "any method ending in _ operates in place")
+MAY_RAISE = cite(PY_COURSE, "will raise an error or silently produce")
+SEEDING = pytorch_docs("torch.manual_seed", "sets the seed for generating random numbers")
 
 
 @spec(
     id="tensors.numpy_roundtrip",
     behaviour="a float64 NumPy array becomes a float64 tensor and converts back unchanged",
-    sources=[TENSORS],
-    requires={"tensor.numpy", "tensor.float64"},
+    sources=[NUMPY, FLOAT64],
+    about="tensor.numpy",
+    requires={"tensor.float64", "tensor.arrays"},
 )
 def test_numpy_roundtrip(engine):
     array = np.array([1.0, 2.0, 3.0])
@@ -35,21 +41,23 @@ def test_numpy_roundtrip(engine):
 @spec(
     id="tensors.float64_arithmetic",
     behaviour="arithmetic on float64 tensors stays float64 with float64 precision",
-    sources=[TENSORS, maths("1/3 + 1/3 in float64")],
-    requires={"tensor.float64", "tensor.ops"},
+    sources=[FLOAT64, maths("1/3 + 1/3 in float64")],
+    about="tensor.float64",
+    requires={"tensor.arrays"},
 )
 def test_float64_arithmetic(engine):
     third = engine.tensor([1.0], dtype="float64") / 3
     result = third + third
     expect_dtype(result, "float64", what="float64 / 3 + itself")
-    expect_close(result, [2 / 3], what="1/3 + 1/3 in float64")
+    expect_close(result, [2 / 3], what="1/3 + 1/3 in float64", dtype="float64")
 
 
 @spec(
     id="tensors.elementwise_like_numpy",
     behaviour="element-wise operations, reductions and reshapes give NumPy's results",
-    sources=[TENSORS],
-    requires={"tensor.ops"},
+    sources=[LIKE_NUMPY, cite(PY_COURSE, "the equivalent of a NumPy array")],
+    about="tensor.ops",
+    requires={"tensor.arrays"},
 )
 def test_elementwise_like_numpy(engine):
     a = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]])
@@ -67,8 +75,9 @@ def test_elementwise_like_numpy(engine):
 @spec(
     id="tensors.matmul_like_numpy",
     behaviour="matrix products (@, mm) and transposes give NumPy's results",
-    sources=[TENSORS],
-    requires={"tensor.matmul"},
+    sources=[LIKE_NUMPY],
+    about="tensor.matmul",
+    requires={"tensor.arrays"},
 )
 def test_matmul_like_numpy(engine):
     a = np.arange(6.0).reshape(2, 3)
@@ -82,8 +91,9 @@ def test_matmul_like_numpy(engine):
 @spec(
     id="tensors.abs_returns_new",
     behaviour="x.abs() returns a new tensor and leaves x unchanged",
-    sources=[TENSORS],
-    requires={"tensor.ops"},
+    sources=[cite(PY_COURSE, "x.abs() returns a new tensor")],
+    about="tensor.ops",
+    requires={"tensor.arrays"},
 )
 def test_abs_returns_new(engine):
     x = engine.tensor([1.5, -2.0, -1.0])
@@ -95,8 +105,9 @@ def test_abs_returns_new(engine):
 @spec(
     id="tensors.abs_inplace",
     behaviour="x.abs_() (trailing underscore) changes x itself and returns it",
-    sources=[TENSORS],
-    requires={"tensor.inplace"},
+    sources=[cite(PY_COURSE, "x.abs_() modifies x in place"), UNDERSCORE],
+    about="tensor.inplace",
+    requires={"tensor.arrays"},
 )
 def test_abs_inplace(engine):
     x = engine.tensor([1.5, -2.0, -1.0])
@@ -108,55 +119,78 @@ def test_abs_inplace(engine):
 @spec(
     id="tensors.inplace_leaf_refused",
     behaviour="an in-place change of a leaf that requires grad, outside no_grad, raises",
-    sources=[TENSORS, Source(LINREG, "Gradient descent")],
-    requires={"tensor.inplace", "autograd.inplace_checks"},
+    sources=[MAY_RAISE, cite(PY_COURSE, "Avoid in-place operations on any tensor")],
+    about="autograd.inplace_checks",
+    requires={"tensor.inplace", "autograd.backward", "tensor.arrays"},
+    note="The course says such changes raise or silently corrupt gradients; a conforming engine "
+    "raises. The control step makes the same change to a tensor that does not require grad.",
 )
 def test_inplace_leaf_refused(engine):
+    step = engine.tensor([0.1, 0.1])
     w = engine.tensor([1.0, 2.0], requires_grad=True)
-    with expect_raises(what="w.sub_(0.1) on a leaf that requires grad"):
-        w.sub_(0.1)
+    with expect_raises(
+        what="w.sub_(step) on a leaf that requires grad",
+        control=lambda: engine.tensor([1.0, 2.0]).sub_(step),
+    ):
+        w.sub_(step)
 
 
 @spec(
     id="tensors.inplace_under_no_grad",
     behaviour="under no_grad, in-place updates of a leaf that requires grad are allowed",
-    sources=[Source(LINREG, "Gradient descent"), TENSORS],
-    requires={"tensor.inplace", "autograd.no_grad"},
+    sources=[
+        cite(LINREG, "a$sub_(lr * a$grad)"),
+        cite(PY_COURSE, "torch.no_grad() is needed around"),
+    ],
+    about="autograd.no_grad",
+    requires={"tensor.inplace", "autograd.backward", "tensor.arrays"},
 )
 def test_inplace_under_no_grad(engine):
     w = engine.tensor([1.0, 2.0], requires_grad=True)
     with engine.no_grad():
-        w.sub_(0.5)
-    expect_close(w, [0.5, 1.5], what="w after w.sub_(0.5) under no_grad")
+        w.sub_(engine.tensor([0.5, 0.5]))
+    expect_close(w, [0.5, 1.5], what="w after w.sub_([0.5, 0.5]) under no_grad")
     expect_equal(bool(w.requires_grad), True, what="w.requires_grad after the update")
 
 
 @spec(
     id="tensors.inplace_saved_value_refused",
     behaviour="changing in place a value that backward needs makes backward raise, not mislead",
-    sources=[TENSORS],
-    requires={"tensor.inplace", "autograd.inplace_checks", "autograd.backward", "tensor.ops"},
+    sources=[MAY_RAISE],
+    about="autograd.inplace_checks",
+    requires={"tensor.inplace", "autograd.backward", "tensor.ops", "tensor.arrays"},
     note="The course says such changes raise or silently corrupt gradients; a conforming engine "
-    "must raise. exp saves its output for the gradient, so changing it must be refused.",
+    "must raise. exp saves its output for the gradient, so changing it must be refused. The "
+    "control step runs the same backward without the in-place change.",
 )
 def test_inplace_saved_value_refused(engine):
     x = engine.tensor([0.5, 1.0], requires_grad=True)
+    two = engine.tensor([2.0, 2.0])
     y = x.exp()
-    with expect_raises(what="backward after the saved exp(x) was changed in place"):
-        y.mul_(2)
+    with expect_raises(
+        what="backward after the saved exp(x) was changed in place",
+        control=lambda: x.exp().sum().backward(),
+    ):
+        y.mul_(two)
         y.sum().backward()
 
 
 @spec(
     id="tensors.inplace_on_result_tracked",
     behaviour="an in-place add on an intermediate result is recorded: d(x*2 + 1)/dx is still 2",
-    sources=[TENSORS, maths("d(2x + 1)/dx = 2")],
-    requires={"tensor.inplace", "autograd.backward", "tensor.ops"},
+    sources=[
+        pytorch_docs("Autograd mechanics", "in-place operations are checked, not forbidden"),
+        maths("d(2x + 1)/dx = 2"),
+    ],
+    about="autograd.inplace_on_intermediate",
+    requires={"tensor.inplace", "autograd.backward", "tensor.ops", "tensor.arrays"},
+    note="The course advises against in-place ops on tracked tensors and allows them to raise; "
+    "PyTorch records them when backward does not need the overwritten value.",
 )
 def test_inplace_on_result_tracked(engine):
     x = engine.tensor([1.0, -1.0], requires_grad=True)
     y = x * 2
-    y.add_(1)
+    y.add_(engine.tensor([1.0, 1.0]))
     expect_close(y, [3.0, -1.0], what="x * 2 after add_(1)")
     y.sum().backward()
     expect_grad(x, [2.0, 2.0], what="x.grad")
@@ -166,8 +200,9 @@ def test_inplace_on_result_tracked(engine):
 @spec(
     id="tensors.numpy_roundtrip_dtypes",
     behaviour="float32 and int64 NumPy arrays round-trip through tensors keeping dtype and values",
-    sources=[TENSORS],
-    requires={"tensor.numpy"},
+    sources=[NUMPY],
+    about="tensor.numpy",
+    requires={"tensor.arrays"},
 )
 def test_numpy_roundtrip_dtypes(engine, dtype):
     array = np.array([[1, -2, 3], [40, 5, -6]], dtype=dtype)
@@ -181,27 +216,25 @@ def test_numpy_roundtrip_dtypes(engine, dtype):
 @pytest.mark.parametrize(
     ("method", "argument", "expected"),
     [
-        ("add_", 1.0, [2.5, -1.0]),
-        ("sub_", 0.5, [1.0, -2.5]),
-        ("mul_", 2.0, [3.0, -4.0]),
+        ("add_", [1.0, 1.0], [2.5, -1.0]),
+        ("sub_", [0.5, 0.5], [1.0, -2.5]),
+        ("mul_", [2.0, 2.0], [3.0, -4.0]),
         ("zero_", None, [0.0, 0.0]),
     ],
 )
 @spec(
     id="tensors.inplace_methods",
     behaviour="add_, sub_, mul_ and zero_ change the tensor itself and return it",
-    sources=[
-        TENSORS,
-        Source(BLOG, "The network with autograd"),
-        Source(LINREG, "Gradient descent"),
-    ],
-    requires={"tensor.inplace"},
+    sources=[UNDERSCORE, cite(BLOG, "w1$sub_(learning_rate * w1$grad)"), cite(LINREG, "(suffix _")],
+    about="tensor.inplace",
+    requires={"tensor.arrays"},
 )
 def test_inplace_methods(engine, method, argument, expected):
     x = engine.tensor([1.5, -2.0])
-    arguments = () if argument is None else (argument,)
+    arguments = () if argument is None else (engine.tensor(argument),)
     returned = getattr(x, method)(*arguments)
-    expect_close(x, expected, what=f"x after x.{method}{arguments}")
+    shown = "" if argument is None else f"tensor({argument})"
+    expect_close(x, expected, what=f"x after x.{method}({shown})")
     expect_true(returned is x, what=f"{method} to return the tensor itself", got=type(returned))
 
 
@@ -209,11 +242,9 @@ def test_inplace_methods(engine, method, argument, expected):
 @spec(
     id="tensors.item",
     behaviour="item() of a one-element float tensor gives its value as a Python float",
-    sources=[
-        Source(LINREG, "Gradient descent"),
-        Source(BLOG, "The network with autograd"),
-    ],
-    requires={"tensor.ops"},
+    sources=[cite(LINREG, "loss = loss$item()")],
+    about="tensor.ops",
+    requires={"tensor.arrays"},
     note="R torch's scalars have shape (1); PyTorch's are 0-d. Both must support item().",
 )
 def test_item(engine, shape):
@@ -231,12 +262,9 @@ def randn_sample(engine, seed, n=100_000):
 @spec(
     id="tensors.randn_seeded",
     behaviour="randn after the same manual_seed gives the same draws; another seed other draws",
-    sources=[
-        Source(PY_COURSE, "Train, validation and test splits"),
-        Source(BLOG, "The network with autograd"),
-        maths("a seeded generator is deterministic"),
-    ],
-    requires={"random.manual_seed"},
+    sources=[SEEDING, maths("a seeded generator is deterministic")],
+    about="random.manual_seed",
+    requires={"tensor.arrays"},
 )
 def test_randn_seeded(engine):
     first = randn_sample(engine, 3, n=1000)
@@ -260,12 +288,13 @@ MEAN_BAND, SQUARE_BAND = 0.025, 0.036
     behaviour="randn draws standard normal values: over 100000 draws the mean is within 0.025 of "
     "0 and the mean square within 0.036 of 1",
     sources=[
-        Source(PY_COURSE, "Train, validation and test splits"),
-        Source(R_COURSE, "Train, validation and test splits"),
-        Source(BLOG, "The network with autograd"),
+        cite(PY_COURSE, "X = torch.randn(1000, 10)"),
+        cite(R_COURSE, "X_data <- torch_randn(1000, 10)"),
+        cite(BLOG, "x <- torch_randn(n, d_in)"),
         maths("Gaussian tail of the mean; chi-square tail of the sum of squares"),
     ],
-    requires={"random.manual_seed"},
+    about="random.manual_seed",
+    requires={"tensor.arrays"},
     false_failure_probability=2.4e-13,
 )
 def test_randn_standard_normal(engine):

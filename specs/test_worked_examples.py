@@ -13,18 +13,21 @@ from conformance import (
     expect_true,
     spec,
 )
-from specs.sources import BLOG, BOOK, LINREG, Source, maths
+from specs.sources import BLOG, BOOK, LINREG, cite, maths, pytorch_docs
 
-BLOG_BASICS = Source(BLOG, "Autograd basics")
-BLOG_DEEPER = Source(BLOG, "Digging deeper")
-BOOK_EXAMPLE = Source(BOOK, "4.3 Automatic differentiation with torch autograd")
+BLOG_BASICS = cite(BLOG, "Autograd fundamentals")
+BLOG_MEAN_GRAD = cite(BLOG, "0.2500 0.2500 0.2500 0.2500 [ CPUFloatType{2,2} ]")
+BLOG_DEEPER = cite(BLOG, "Digging deeper")
+BOOK_EXAMPLE = cite(BOOK, "4.3 Automatic differentiation with torchautograd")
+BOOK_NAMES = [cite(BOOK, "grad_fn = <SubBackward1>"), cite(BOOK, "PowBackward0 MulBackward1")]
 
 
 @spec(
     id="examples.mean_of_ones",
     behaviour="the gradient of the mean of a 2x2 tensor of ones is 0.25 in every entry",
-    sources=[BLOG_BASICS, maths("d mean/dx_ij = 1/4")],
-    requires={"autograd.backward", "tensor.ops"},
+    sources=[BLOG_BASICS, BLOG_MEAN_GRAD, maths("d mean/dx_ij = 1/4")],
+    about="autograd.backward",
+    requires={"tensor.ops", "tensor.arrays"},
 )
 def test_mean_of_ones(engine):
     x = engine.ones(2, 2, requires_grad=True)
@@ -46,8 +49,14 @@ def blog_graph(engine, x2_shape=()):
 @spec(
     id="examples.blog_graph_gradients",
     behaviour="in the blog's graph, z.grad = 0.25, y.grad = 4.65, x1.grad = 14.415, x2.grad = 18.6",
-    sources=[BLOG_DEEPER, maths("y = 3.1; dy = 0.25 * 6y; dx1 = dy * 3.1; dx2 = 4 dy")],
-    requires={"autograd.backward", "autograd.retain_grad", "tensor.ops"},
+    sources=[
+        cite(BLOG, "y <- x1 * (x2 + 2)"),
+        cite(BLOG, "4.6500 4.6500"),
+        cite(BLOG, "14.4150 14.4150"),
+        maths("y = 3.1; dy = 0.25 * 6y; dx1 = dy * 3.1; dx2 = 4 dy"),
+    ],
+    about="autograd.retain_grad",
+    requires={"autograd.backward", "tensor.ops", "tensor.arrays"},
     note="The R blog creates x2 with shape (1), PyTorch's natural scalar is 0-d; both broadcast "
     "the same way and x2.grad takes x2's shape.",
 )
@@ -64,11 +73,14 @@ def test_blog_graph_gradients(engine, x2_shape):
 
 
 def chain_names(engine, node, depth=0):
-    """(depth, name) of every node under ``node``, depth first, None shown as "None"."""
+    """(depth, name) of every node under ``node``, depth first, None shown as "None".
+    ``next_functions`` entries are (node, index) pairs as in PyTorch; a bare node is read as its
+    own entry, so an engine with another layout gets a comparison, not a crash."""
     if node is None:
         return [(depth, "None")]
     rows = [(depth, engine.grad_fn_name(node))]
-    for child, _ in node.next_functions:
+    for entry in node.next_functions:
+        child = entry[0] if isinstance(entry, tuple | list) else entry
         rows += chain_names(engine, child, depth + 1)
     return rows
 
@@ -76,8 +88,9 @@ def chain_names(engine, node, depth=0):
 @spec(
     id="examples.blog_grad_fn_chain",
     behaviour="the blog graph's backward chain is Mean <- Mul <- Pow <- Mul <- (x1, Add <- x2)",
-    sources=[BLOG_DEEPER],
-    requires={"autograd.grad_fn", "autograd.grad_fn_names", "tensor.ops"},
+    sources=[BLOG_DEEPER, cite(BLOG, "AccumulateGrad for x1")],
+    about="autograd.grad_fn_names",
+    requires={"autograd.grad_fn", "tensor.ops", "tensor.arrays"},
     note="PyTorch's name() for leaf nodes is 'torch::autograd::AccumulateGrad'; adapters report "
     "the last component. Constants (the 3 and the 2) appear as None entries.",
 )
@@ -112,8 +125,14 @@ def book_graph(engine, retain=False):
 @spec(
     id="examples.book_value_and_gradients",
     behaviour="f = 0.2 x1**2 + 0.2 x2**2 - 5 at (2, 2) is -3.4 with gradient 0.4 x = (0.8, 0.8)",
-    sources=[BOOK_EXAMPLE, Source(BOOK, "4.2 Automatic differentiation example")],
-    requires={"autograd.backward", "tensor.ops"},
+    sources=[
+        BOOK_EXAMPLE,
+        cite(BOOK, "-3.4000"),
+        cite(BOOK, "0.8000 [ CPUFloatType{1} ]"),
+        cite(BOOK, "inherit this property"),
+    ],
+    about="autograd.backward",
+    requires={"tensor.ops"},
 )
 def test_book_value_and_gradients(engine):
     x1, x2, *_, x7 = book_graph(engine)
@@ -127,8 +146,14 @@ def test_book_value_and_gradients(engine):
 @spec(
     id="examples.book_intermediate_grads",
     behaviour="without retain_grad the intermediates' .grad is empty; with it, 0.2, 0.2, 1, 1",
-    sources=[BOOK_EXAMPLE, maths("dx7/dx3 = 0.2, dx7/dx5 = 1")],
-    requires={"autograd.backward", "autograd.leaf_only_grad", "autograd.retain_grad"},
+    sources=[
+        cite(BOOK, "The field does not seem to be populated"),
+        cite(BOOK, "x3$retain_grad()"),
+        cite(BOOK, "0.2000"),
+        maths("dx7/dx3 = 0.2, dx7/dx5 = 1"),
+    ],
+    about="autograd.retain_grad",
+    requires={"autograd.backward", "autograd.leaf_only_grad", "tensor.ops"},
 )
 def test_book_intermediate_grads(engine):
     *_, x3, _, _, _, x7 = book_graph(engine)
@@ -140,20 +165,38 @@ def test_book_intermediate_grads(engine):
         expect_grad(t, value, what=f"{name}.grad with retain_grad")
 
 
+def book_node_names(engine):
+    _, _, x3, x4, x5, x6, x7 = book_graph(engine)
+    return [engine.grad_fn_name(t.grad_fn) for t in (x3, x4, x5, x6, x7)]
+
+
 @spec(
     id="examples.book_grad_fn_names",
-    behaviour="the book's nodes are named PowBackward0 (square), MulBackward0 and SubBackward0",
-    sources=[BOOK_EXAMPLE],
-    requires={"autograd.grad_fn", "autograd.grad_fn_names", "tensor.ops"},
+    behaviour="the book's nodes carry today's PyTorch names: PowBackward0 (square), MulBackward0 "
+    "and SubBackward0",
+    sources=[*BOOK_NAMES, pytorch_docs("torch.autograd", "node names such as MulBackward0")],
+    about="autograd.grad_fn_names",
+    requires={"autograd.grad_fn", "tensor.ops"},
     note="The book (an older torch) prints MulBackward1 for x3 * 0.2 and SubBackward1 for x7; "
     "current PyTorch records multiplication and subtraction by a Python number as MulBackward0 "
-    "and SubBackward0. The spec follows current PyTorch.",
+    "and SubBackward0. examples.book_grad_fn_names_printed checks the book's names.",
 )
 def test_book_grad_fn_names(engine):
-    _, _, x3, x4, x5, x6, x7 = book_graph(engine)
-    names = [engine.grad_fn_name(t.grad_fn) for t in (x3, x4, x5, x6, x7)]
     expected = ["PowBackward0", "PowBackward0", "MulBackward0", "MulBackward0", "SubBackward0"]
-    expect_equal(names, expected, what="grad_fn names of x3, x4, x5, x6, x7")
+    expect_equal(book_node_names(engine), expected, what="grad_fn names of x3, x4, x5, x6, x7")
+
+
+@spec(
+    id="examples.book_grad_fn_names_printed",
+    behaviour="the book's nodes carry the names it prints: PowBackward0 (square), MulBackward1 "
+    "(times a number) and SubBackward1 (minus a number)",
+    sources=BOOK_NAMES,
+    about="autograd.grad_fn_names_book",
+    requires={"autograd.grad_fn", "tensor.ops"},
+)
+def test_book_grad_fn_names_printed(engine):
+    expected = ["PowBackward0", "PowBackward0", "MulBackward1", "MulBackward1", "SubBackward1"]
+    expect_equal(book_node_names(engine), expected, what="grad_fn names of x3, x4, x5, x6, x7")
 
 
 @pytest.mark.parametrize("point", [(1.0, -3.0), (2.0, 2.0), (0.0, 0.0)], ids=str)
@@ -161,8 +204,13 @@ def test_book_grad_fn_names(engine):
     id="examples.book_descent_direction",
     behaviour="the gradient of 0.2 x1**2 + 0.2 x2**2 - 5 is (0.4 x1, 0.4 x2) at any point, zero "
     "at the minimum (0, 0)",
-    sources=[Source(BOOK, "4.1 Why compute derivatives?"), maths("df/dx_i = 0.4 x_i")],
-    requires={"autograd.backward", "tensor.ops"},
+    sources=[
+        cite(BOOK, "4.1 Why compute derivatives?"),
+        cite(BOOK, "-0.4x_1\\\\-0.4x_2"),
+        maths("df/dx_i = 0.4 x_i"),
+    ],
+    about="autograd.backward",
+    requires={"tensor.ops", "tensor.arrays"},
     note="The book writes the gradient as the sum 0.4 x1 + 0.4 x2; what autograd stores, and "
     "what the spec checks, is the vector of the two partial derivatives.",
 )
@@ -200,13 +248,20 @@ def two_layer_losses_float64(steps=200, lr=1e-4):
     id="examples.two_layer_training",
     behaviour="the blog's manual two-layer network (clamp ReLU, squared-error sum, 200 steps of "
     "lr 1e-4) follows the exact loss curve and cuts the loss over 50-fold",
-    sources=[Source(BLOG, "The network with autograd"), maths("the same loop in float64 NumPy")],
+    sources=[
+        cite(BLOG, "$clamp(min = 0)$mm(w2)"),
+        cite(BLOG, "learning_rate <- 1e-4"),
+        cite(BLOG, "for (t in 1:200)"),
+        maths("the same loop in float64 NumPy"),
+    ],
+    about="autograd.backward",
     requires={
-        "autograd.backward",
         "autograd.no_grad",
         "tensor.inplace",
         "tensor.matmul",
+        "tensor.ops",
         "nn.activations",
+        "tensor.arrays",
     },
     tolerance=Tolerance(
         rtol=1e-4,
@@ -266,11 +321,17 @@ def regression_float64(lr=0.02, epochs=10):
     behaviour="minibatch SGD on y = a x + b (lr 0.02, 10 epochs of 10 batches of 10) moves from "
     "a random start to a = 2, b = -1 within 0.15, matches the float64 run and cuts the mean "
     "batch loss of an epoch over 100-fold",
-    sources=[Source(LINREG, "Linear regression with autograd"), maths("float64 NumPy replica")],
+    sources=[
+        cite(LINREG, "loss <- mean((Y_hat - Y_batch)^2)"),
+        cite(LINREG, "lr <- 0.02"),
+        cite(LINREG, "Split data into 10 batches of size 10"),
+        maths("float64 NumPy replica"),
+    ],
+    about="autograd.backward",
     note="100 float32 updates deviate from the float64 replica by 1.4e-7 relative (measured), "
     "inside the float32 table's tolerance. The float64 replica's epoch losses fall from 9.98 to "
     "0.022 (455-fold).",
-    requires={"autograd.backward", "autograd.no_grad", "tensor.inplace", "tensor.ops"},
+    requires={"autograd.no_grad", "tensor.inplace", "tensor.ops", "tensor.arrays"},
 )
 def test_minibatch_linear_regression(engine):
     x_all, y_all, a0, b0, batches = regression_data()

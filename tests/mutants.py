@@ -359,7 +359,8 @@ MUTANTS = [
     ),
     Mutant(
         "grad_fn_old_names",
-        "multiplication nodes carry an old name (MulBackward1)",
+        "every product node is named MulBackward1 (the book's name for a product with a number) "
+        "while the engine declares today's names; tensor * tensor is MulBackward0 in both",
         ("examples.book_grad_fn_names", "examples.blog_grad_fn_chain"),
         lambda: op("mul", mul_old_name),
     ),
@@ -423,7 +424,8 @@ MUTANTS = [
     ),
     Mutant(
         "weight_decay_doubled",
-        "weight_decay taken as lambda of lambda * sum(w**2)",
+        "weight_decay read as the documents' penalty (2 wd w in the gradient) while the engine "
+        "declares PyTorch's convention (optim.weight_decay, wd w)",
         ("optim.sgd_weight_decay", "regularisation.weight_decay_is_l2_penalty"),
         lambda: [mock.patch.object(optim.Optimizer, "step", step_with_decay(2))],
     ),

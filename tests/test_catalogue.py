@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 from conformance import catalogue, contract_doc, tolerance
+from conformance.capabilities import ALTERNATIVES, CAPABILITIES
 from conformance.expect import SpecFailure, _diagnosis, expect_close, expect_raises
-from conformance.sources import DOCUMENTS
-from conformance.spec import MATHEMATICS
+from conformance.sources import DOCUMENTS, PYTORCH_DOCS, SEED_DOCUMENTS, anchor_problems
+from conformance.spec import MATHEMATICS, Source
 
 if importlib.util.find_spec("torch") is not None:
     # Imported with this module, before pytester snapshots sys.modules, so that the in-process
@@ -59,9 +60,71 @@ def test_every_source_document_is_cited():
     assert cited - {MATHEMATICS} == set(DOCUMENTS)
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="the source documents are not beside the repo")
+NO_SEEDS = f"the source documents are not beside the repository (looked in {SEEDS})"
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason=NO_SEEDS)
 def test_known_documents_match_the_seed_folder():
-    assert {p.name for p in SEEDS.glob("*.txt")} == set(DOCUMENTS)
+    assert {p.name for p in SEEDS.glob("*.txt")} == set(SEED_DOCUMENTS)
+
+
+def seed_texts() -> dict[str, str]:
+    return {name: (SEEDS / name).read_text(encoding="utf-8") for name in SEED_DOCUMENTS}
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason=NO_SEEDS)
+@pytest.mark.parametrize("info", SPECS, ids=[s.id for s in SPECS])
+def test_every_anchor_occurs_in_its_document(info):
+    assert anchor_problems(info.sources, seed_texts()) == []
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason=NO_SEEDS)
+def test_an_anchor_edited_to_other_text_is_caught():
+    """The check has teeth: each spec's metadata, copied with one document anchor edited to text
+    that is not in the document, fails it."""
+    texts = seed_texts()
+    edited = 0
+    for info in SPECS:
+        for i, source in enumerate(info.sources):
+            if source.document in SEED_DOCUMENTS:
+                changed = Source(source.document, source.section + " (edited)")
+                copy = [*info.sources[:i], changed, *info.sources[i + 1 :]]
+                assert anchor_problems(copy, texts) == [
+                    f"{changed}: the anchor does not occur in {source.document}"
+                ], info.id
+                edited += 1
+    assert edited >= len(SPECS)
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason=NO_SEEDS)
+def test_passages_judged_not_executable_are_anchored_too():
+    notes = catalogue.reading_notes()
+    assert notes, "the reading notes of specs/reading.py are missing"
+    cited = [Source(document, anchor) for document, anchor, _ in notes]
+    assert anchor_problems(cited, seed_texts()) == []
+    assert all(why.strip() for _, _, why in notes)
+
+
+def test_a_missing_document_text_is_reported():
+    source = Source(next(iter(SEED_DOCUMENTS)), "anything")
+    assert anchor_problems([source], {}) == [f"{source}: the document's text was not given"]
+
+
+def is_convention(capability: str) -> bool:
+    return CAPABILITIES[capability].startswith("PyTorch convention")
+
+
+@pytest.mark.parametrize("info", SPECS, ids=[s.id for s in SPECS])
+def test_pytorch_documentation_is_cited_only_for_conventions(info):
+    """A spec that cites PyTorch's API documentation relies on a PyTorch convention, so it sits
+    under a capability that says so (an engine following only the documents can decline it)."""
+    if any(source.document == PYTORCH_DOCS for source in info.sources):
+        assert any(is_convention(c) for c in info.capabilities), info.id
+
+
+def test_every_convention_capability_has_a_spec_about_it():
+    about = {getattr(s, "about", "") for s in SPECS}
+    assert {c for c in CAPABILITIES if is_convention(c)} <= about
 
 
 @pytest.mark.parametrize(
@@ -363,6 +426,29 @@ class RecordingNoGradEngine(TorchEngine):
         return contextlib.nullcontext()
 
 
+class DocumentReadingsEngine(TorchEngine):
+    """Not a bug: PyTorch adapted to the documents' side of each alternative. weight_decay =
+    lambda is the penalty lambda * sum(w**2); a node with a Python-number operand carries the
+    book's name (MulBackward1, SubBackward1)."""
+
+    name = "document-readings"
+    capabilities = frozenset(CAPABILITIES) - set(ALTERNATIVES)
+
+    def sgd(self, params, *, lr, momentum=0.0, weight_decay=0.0):
+        return super().sgd(params, lr=lr, momentum=momentum, weight_decay=2 * weight_decay)
+
+    def adam(self, params, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        return super().adam(params, lr=lr, betas=betas, eps=eps, weight_decay=2 * weight_decay)
+
+    def grad_fn_name(self, node):
+        name = super().grad_fn_name(node)
+        with_number = any(child is None for child, _ in node.next_functions)
+        return name[:-1] + "1" if with_number and name in BOOK_RENAMED else name
+
+
+BOOK_RENAMED = {"MulBackward0", "SubBackward0", "AddBackward0"}
+
+
 # planted engine -> the specs it must fail (an id may name one parametrization: "id[param]")
 PLANTED = {
     WrongTanhGradEngine: ["autograd.tanh_grad", "autograd.tanh_grad_curve"],
@@ -466,6 +552,19 @@ def test_planted_bug_is_caught(pytester, monkeypatch, torch_warmed_up, engine):
     failed = [r for r in results if r["outcome"] == "failed"]
     missed = [wanted for wanted in PLANTED[engine] if not any(names(r, wanted) for r in failed)]
     assert not missed, f"{engine.name}: the planted bug is not caught by {missed}"
+
+
+@requires_torch
+def test_an_engine_can_follow_the_documents_where_pytorch_differs(
+    pytester, monkeypatch, torch_warmed_up
+):
+    """Each alternative is declarable: an engine following the documents' side passes the specs
+    of that side and is not asked about PyTorch's."""
+    readings = [s for s in SPECS if s.about in ALTERNATIVES or s.about in ALTERNATIVES.values()]
+    results = run_specs(pytester, monkeypatch, DocumentReadingsEngine, [s.id for s in readings])
+    outcomes = {r["spec"]: r["outcome"] for r in results if r["spec"] in {s.id for s in readings}}
+    expected = {s.id: "passed" if s.about in ALTERNATIVES.values() else "skipped" for s in readings}
+    assert outcomes == expected
 
 
 @requires_torch

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.capabilities import ALTERNATIVES
 from tests.catalogue_run import failing, matches, requires_torch, run_catalogue
 from tests.mutants import MUTANTS
 
@@ -24,7 +25,13 @@ def test_mutant_is_caught(pytester, record_property, mutant):
 def test_correct_engine_passes_everything(pytester, engine):
     results = run_catalogue(pytester, engine)
     assert results, "the catalogue ran no spec"
-    bad = [f"{r['test']}: {r['outcome']}" for r in results if r["outcome"] != "passed"]
+    # The documents' side of each PyTorch/document alternative is not declared by these engines.
+    declined = set(ALTERNATIVES.values())
+    bad = [
+        f"{r['test']}: {r['outcome']}"
+        for r in results
+        if r["outcome"] != "passed" and not (r["outcome"] == "skipped" and r["about"] in declined)
+    ]
     assert not bad, f"{engine} does not pass every spec:\n" + "\n".join(bad)
 
 

@@ -6,7 +6,7 @@ The engine follows PyTorch's names, so this adapter is as thin as the torch one.
 from __future__ import annotations
 
 import reference_impl as ref
-from conformance.capabilities import CAPABILITIES
+from conformance.capabilities import pytorch_like
 from conformance.engine import Engine
 from reference_impl import backend, functional, nn, optim
 from reference_impl import data as ref_data
@@ -14,7 +14,7 @@ from reference_impl import data as ref_data
 
 class ReferenceEngine(Engine):
     name = "reference"
-    capabilities = frozenset(CAPABILITIES)
+    capabilities = pytorch_like()
 
     @property
     def version(self) -> str:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import torch
 
-from conformance.capabilities import CAPABILITIES
+from conformance.capabilities import pytorch_like
 from conformance.engine import Engine
 
-DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64}
+# None: PyTorch's own default (float32 for Python floats, int64 for ints)
+DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64, None: None}
 
 
 class TorchEngine(Engine):
     name = "torch"
-    capabilities = frozenset(CAPABILITIES)
+    capabilities = pytorch_like()
 
     @property
     def version(self) -> str:
