@@ -110,8 +110,8 @@ def test_list_json(capsys):
     assert cli.main(["list", "--json"]) == 0
     specs = json.loads(capsys.readouterr().out)
     square = next(s for s in specs if s["id"] == "autograd.square_grad")
-    assert set(square) >= {"id", "behaviour", "sources", "requires", "basic", "note"}
-    assert square["requires"] == ["autograd.backward"]
+    assert set(square) >= {"id", "behaviour", "sources", "about", "requires", "basic", "note"}
+    assert (square["about"], square["requires"]) == ("autograd.backward", [])
     assert all(set(source) == {"document", "section"} for source in square["sources"])
 
 
