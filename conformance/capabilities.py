@@ -85,6 +85,22 @@ CAPABILITIES: dict[str, str] = {
     "random.manual_seed": "PyTorch convention: ``manual_seed`` makes random tensors and dropout "
     "masks reproducible (no document seeds its generator)",
     "random.randint": "``randint(low, high, n)``: int64 class labels drawn from low..high - 1",
+    # property specs: hypothesis draws the inputs (specs/test_properties_*.py); an engine that
+    # declares none of these runs the worked examples alone
+    "properties.gradients": "every differentiable op's gradient, for every operand, agrees with "
+    "central finite differences at drawn shapes, dtypes and values",
+    "properties.exactness": "gradients are exact, not numerical: right next to kinks, at "
+    "integer values and at large curvature",
+    "properties.accumulation": "drawn sequences of backward passes, retain_graph, retain_grad, "
+    "zeroing and no_grad follow the documented accumulation rules",
+    "properties.optimisers": "SGD (momentum with weight decay) and Adam follow their update "
+    "equations for drawn parameters, shapes and step counts",
+    "properties.data": "random_split and DataLoader partition any dataset, for drawn lengths, "
+    "batch sizes, shuffling and last partial batches",
+    "properties.layers": "dropout inside nested containers under train()/eval(), and Linear's "
+    "initialisation bounds for weight and bias",
+    "properties.graphs": "drawn computation graphs give the reference engine's values and "
+    "gradients",
 }
 
 IMPLICIT = frozenset({"tensor.core"})

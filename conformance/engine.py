@@ -124,6 +124,14 @@ PROTOCOL: dict[str, dict[str, str]] = {
         "loader.__iter__": "iter(loader): a pass over the data (an epoch), batches as tuples "
         "of tensors stacked along a new first axis",
     },
+    # the property specs also put Python numbers on the left and tensors as exponents
+    "properties.gradients": {
+        "tensor.__radd__": "number + a",
+        "tensor.__rtruediv__": "number / a",
+        "tensor.__rpow__": "number ** a, for a positive number",
+        "tensor.__pow__": "a ** b, b a tensor (broadcast as in NumPy) or a number",
+        "tensor.add": "add(b), b a tensor or a number",
+    },
 }
 
 

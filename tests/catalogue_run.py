@@ -35,6 +35,7 @@ def run_catalogue(pytester, engine: str, *args: str) -> list[dict]:
         "no:randomly",
         "-p",
         "no:cacheprovider",
+        "--hypothesis-profile=ci",  # the property specs' examples: fixed and few
         "-q",
         *args,
     )

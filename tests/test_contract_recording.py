@@ -42,6 +42,7 @@ def touched(pytester) -> set[tuple[str, frozenset[str], str]]:
             "no:randomly",
             "-p",
             "no:cacheprovider",
+            "--hypothesis-profile=ci",
             "-q",
         )
         assert result.ret == 0, "the catalogue must pass on the recording reference engine"

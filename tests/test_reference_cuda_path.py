@@ -21,6 +21,7 @@ from tests.plugin_run import REPO
 
 FAKE = REPO / "tests" / "fake_cupy"
 QUIET = ("-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:benchmark")
+PROFILE = "--hypothesis-profile=ci"  # the property specs' examples: fixed and few
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +86,7 @@ def test_every_spec_passes_on_the_reference_engines_cuda_path(on_fake_cuda):
         "--engine=reference",
         "--device=cuda",
         f"--conformance-report={report}",
+        PROFILE,
         *QUIET,
     )
     header = [line for line in result.outlines if line.startswith("engine reference ")]
