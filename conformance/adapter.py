@@ -103,6 +103,8 @@ class Proxy:
     wraps: ClassVar[type | tuple[type, ...]] = ()
     #: Engine member name -> PyTorch member name, for members whose names differ.
     renames: ClassVar[dict[str, str]] = {}
+    #: PyTorch member name -> engine member name: ``renames`` inverted, per subclass.
+    _engine_names: ClassVar[dict[str, str]]
     #: PyTorch member -> {PyTorch keyword: engine keyword}, for keyword arguments named otherwise.
     arguments: ClassVar[dict[str, dict[str, str]]] = {}
     #: PyTorch member -> function(native, ...): a member that is more than a rename (a value
@@ -246,5 +248,5 @@ for _name in _OPERATORS:
 
 def readable(function: Callable) -> Callable:
     """Mark a translation as a read-only property (``x.requires_grad``) rather than a method."""
-    function.is_property = True
+    function.is_property = True  # type: ignore[attr-defined]  # a mark on the function
     return function

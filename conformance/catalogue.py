@@ -102,7 +102,7 @@ def _about(s: SpecInfo) -> str:
     return getattr(s, "about", "") or ", ".join(sorted(s.requires)) or "tensor.core"
 
 
-def _by_document(specs: list[SpecInfo], notes) -> list[str]:
+def _by_document(specs: list[SpecInfo], notes: list[tuple[str, str, str]]) -> list[str]:
     lines = ["", "## By document", ""]
     lines += [
         "For each source document: the passages the catalogue encodes (the anchor, verbatim in "
@@ -193,7 +193,7 @@ def as_markdown(specs: list[SpecInfo], package: str = "specs") -> str:
     own = [s for s in specs if s.tolerance is not None]
     if own:
         lines += ["", "## Specs with their own tolerance", ""]
-        lines += [f"- `{s.id}`: {s.tolerance} ({s.tolerance.why})" for s in own]
+        lines += [f"- `{s.id}`: {t} ({t.why})" for s in own if (t := s.tolerance) is not None]
     statistical = [s for s in specs if s.false_failure_probability is not None]
     if statistical:
         lines += [

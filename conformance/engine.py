@@ -139,7 +139,7 @@ def provides(capability: str) -> Callable[[Callable], Callable]:
     """Tag an Engine method with the capability it belongs to (used to document the contract)."""
 
     def tag(method: Callable) -> Callable:
-        method.capability = capability
+        method.capability = capability  # type: ignore[attr-defined]  # a tag on the method
         return method
 
     return tag

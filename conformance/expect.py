@@ -11,6 +11,7 @@ import contextlib
 import contextvars
 import warnings
 from dataclasses import dataclass, replace
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -24,11 +25,13 @@ DEFAULT_COMPUTE_DTYPE = "float32"  # the documented default dtype of a new tenso
 class SpecFailure(AssertionError):
     """An engine did not behave as a spec says."""
 
+    what: str = ""  # the short form, used in "blocked by" reasons
+
 
 @dataclass(frozen=True)
 class Running:
     spec: SpecInfo | None = None
-    engine: object | None = None
+    engine: Any = None  # the running Engine
 
 
 # The default is frozen, so sharing it is safe.
@@ -47,7 +50,7 @@ def running_spec(spec: SpecInfo | None, engine):
         running.reset(token)
 
 
-def fail(what: str, *lines: str) -> None:
+def fail(what: str, *lines: str) -> NoReturn:
     """Raise a SpecFailure describing ``what`` went wrong, with the running spec's context."""
     __tracebackhide__ = True
     now = running.get()

@@ -36,7 +36,10 @@ STAMP = re.compile(r"^<!-- generated from: (?P<json>\{.*\}) -->$", re.MULTILINE)
 def pins(pyproject: Path = REPO / "pyproject.toml") -> dict[str, str]:
     """engine -> the version this checkout pins it to (the reference engine: the suite's)."""
     text = pyproject.read_text(encoding="utf-8")
-    found = {"reference": re.search(r'^version = "([^"]+)"', text, re.MULTILINE)[1]}
+    version = re.search(r'^version = "([^"]+)"', text, re.MULTILINE)
+    if version is None:
+        raise ValueError(f"{pyproject} names no version")
+    found = {"reference": version[1]}
     for engine, (_, extra) in ENGINES.items():
         if extra:
             pin = re.search(rf'"{re.escape(engine)}==([^";\s]+)', text)

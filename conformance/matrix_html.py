@@ -129,7 +129,8 @@ def as_html(matrix: Matrix, *, title: str = "Conformance matrix") -> str:
         + "</td>"
         for c in matrix.columns
     )
-    rows, drills = [], []
+    rows: list[str] = []
+    drills: list[str] = []
     for chapter, capabilities in matrix.chapters.items():
         rows.append(
             f'<tr class="chapter" data-chapter="{escape(chapter)}">'

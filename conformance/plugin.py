@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,7 +65,7 @@ class Run:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Record a spec's outcome; also runs on the pytest-xdist controller."""
-        found = dict(report.user_properties).get(RESULT)
+        found: Any = dict(report.user_properties).get(RESULT)
         if found is None or not (report.when == "call" or report.failed or report.skipped):
             return
         message = "" if report.passed else str(report.longrepr)[-2000:]
@@ -219,7 +220,7 @@ def pytest_itemcollected(item: pytest.Item) -> None:
         item.add_marker(getattr(pytest.mark, capability))
     if info.basic:
         item.add_marker(pytest.mark.basic)
-        item.config.stash[run_key].basics.add(info, item.obj)
+        item.config.stash[run_key].basics.add(info, item.obj)  # type: ignore[attr-defined]
     item.extra_keyword_matches.add(info.id)
 
 
@@ -295,7 +296,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if rep.failed and call.when == "call":
         option = item.config.stash[run_key].options[target.engine.name]
         params = {k: v for k, v in item.callspec.params.items() if k != "engine"}
-        script = repro.reproduction(item.obj, option, target.device, params)
+        script = repro.reproduction(item.obj, option, target.device, params)  # type: ignore[attr-defined]
         if script:
             rep.sections.append(("reproduce", script))
     # user_properties travel with the report to the pytest-xdist controller.

@@ -82,7 +82,12 @@ def shown(state: str, counts: dict[str, int]) -> str:
     return state.replace("-", " ")
 
 
-COLUMNS = (("pass", "passed"), ("fail", "failed"), ("block", "blocked"), ("skip", "skipped"))
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("pass", "passed"),
+    ("fail", "failed"),
+    ("block", "blocked"),
+    ("skip", "skipped"),
+)
 COLUMNS += (("xfail", "xfailed"),)
 
 

@@ -12,6 +12,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conformance.spec import Source
 
 SEED_DOCUMENTS: dict[str, str] = {
     "000_f62b7cbb3fca057d.txt": "Training neural networks with R torch (course notes)",
@@ -37,7 +42,7 @@ def normalised(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def anchor_problems(sources, texts: dict[str, str]) -> list[str]:
+def anchor_problems(sources: Iterable[Source], texts: dict[str, str]) -> list[str]:
     """The citations among ``sources`` whose anchor does not occur in their document's text
     (``texts`` maps a seed document's name to its contents); other kinds are not checked."""
     found = []

@@ -16,6 +16,8 @@ from PyTorch is left as it is (evidence in docs/engines/micrograd.md):
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from micrograd.engine import Value
@@ -24,7 +26,12 @@ from conformance.adapter import Proxy, through, unwrap, wrap
 from conformance.engine import Engine
 
 # dtype=None: the number stays as the caller gave it, which is micrograd's own behaviour.
-PYTHON_NUMBER = {"float32": float, "float64": float, "int64": int, None: lambda number: number}
+PYTHON_NUMBER: dict[str | None, Callable[[Any], Any]] = {
+    "float32": float,
+    "float64": float,
+    "int64": int,
+    None: lambda number: number,
+}
 
 
 class MicrogradValue(Proxy):
