@@ -32,8 +32,8 @@ STATES: dict[str, tuple[str, str]] = {
     "not-claimed": ("·", "not claimed"),
 }
 LEGEND = {
-    "conforms": "every spec about the capability passed",
-    "fails": "failed specs / specs about the capability",
+    "conforms": "every spec about the capability that ran passed",
+    "fails": "N/M: N of the M specs about the capability that ran failed",
     "known-failures": "the failures are listed in the baseline (strict expected failures)",
     "blocked": "a basic spec the specs rely on failed",
     "skipped": "claimed, but the specs skipped (a device the engine lacks, for example)",
@@ -168,24 +168,26 @@ def chapter(capability: str) -> str:
 
 
 def describe(verdict: dict | None) -> str:
-    """A cell's words: the state and its counts, e.g. ``fails 2/5``."""
+    """A cell's words: the state and its counts, e.g. ``fails 2/5`` (failed of the specs that
+    ran), ``conforms 5/5 (3 skipped)``."""
     if verdict is None:
         return "—"
     state = verdict.get("state", "")
     counts = {o: int(verdict.get(o, 0)) for o in OUTCOMES}
-    total = sum(counts.values())
+    ran = sum(counts.values()) - counts["skipped"]
     words = STATES.get(state, ("", state))[1]
     main = {
-        "conforms": f"{counts['passed']}/{total}",
-        "fails": f"{counts['failed']}/{total}",
-        "known-failures": f"{counts['xfailed']}/{total}",
-        "blocked": f"{counts['blocked']}/{total}",
+        "conforms": f"{counts['passed']}/{ran}",
+        "fails": f"{counts['failed']}/{ran}",
+        "known-failures": f"{counts['xfailed']}/{ran}",
+        "blocked": f"{counts['blocked']}/{ran}",
         "skipped": f"({counts['skipped']})",
         "would-pass": f"({counts['passed']})",
         "deviates": f"({counts['failed']})",
         "absent": f"({counts['absent']})",
     }.get(state, "")
-    return f"{words} {main}".strip()
+    skipped = f" ({counts['skipped']} skipped)" if counts["skipped"] and ran else ""
+    return f"{words} {main}{skipped}".strip()
 
 
 def mark(verdict: dict | None) -> str:

@@ -82,7 +82,7 @@ def page(reports: list[matrix.Report]) -> str:
         f"<!-- generated from: {json.dumps(stamp(reports), sort_keys=True)} -->",
         "",
     ]
-    return "\n".join(head) + matrix.as_markdown(model, title="Matrix")
+    return "\n".join(head) + "\n" + matrix.as_markdown(model, title="Matrix")
 
 
 def run_engine(engine: str, folder: Path) -> Path:

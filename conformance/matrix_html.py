@@ -33,6 +33,9 @@ td.selected { outline: 3px solid #1a56c4; }
 #filter { font: inherit; padding: 3px 6px; width: 24em; margin: 0.6em 0; }
 .drill { border: 2px solid #1a56c4; padding: 0.8em 1em; margin: 1em 0; max-width: 70em; }
 .drill[hidden] { display: none; } .drill:target { display: block; }
+.drill.open { position: fixed; top: 1em; right: 1em; width: min(48vw, 60em); margin: 0;
+  max-height: calc(100vh - 2em); overflow: auto; background: #fff;
+  box-shadow: 0 4px 18px rgba(0, 0, 0, 0.25); }
 .spec { border-top: 1px solid #ddd; padding: 0.4em 0; }
 .spec h3 { font-size: 1em; margin: 0.2em 0; }
 .outcome-passed .outcome { color: #176b17; } .outcome-failed .outcome { color: #b00; }
@@ -56,7 +59,6 @@ SCRIPT = """
     var cell = document.querySelector('a[data-drill="' + id + '"]');
     if (cell) cell.parentNode.classList.add("selected");
     if (history.replaceState) history.replaceState(null, "", "#" + id);
-    found.scrollIntoView({block: "nearest"});
   }
   document.querySelectorAll("a[data-drill]").forEach(function (a) {
     a.addEventListener("click", function (event) {
@@ -65,7 +67,11 @@ SCRIPT = """
     });
   });
   document.querySelectorAll("button.close").forEach(function (b) {
-    b.addEventListener("click", function () { b.closest("section").hidden = true; });
+    b.addEventListener("click", function () {
+      var section = b.closest("section");
+      section.hidden = true;
+      section.classList.remove("open");
+    });
   });
   var filter = document.getElementById("filter");
   function apply() {
