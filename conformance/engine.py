@@ -225,6 +225,13 @@ class Engine:
         generator (so the same seed gives the same samples)."""
         raise NotImplementedError
 
+    # -- random.randint ------------------------------------------------------------------------
+    @provides("random.randint")
+    def randint(self, low: int, high: int, n: int) -> Tensor:
+        """A 1-d int64 tensor of ``n`` integers drawn uniformly from ``low`` .. ``high - 1``
+        (PyTorch: ``torch.randint(low, high, (n,))``)."""
+        raise NotImplementedError
+
     # -- autograd ------------------------------------------------------------------------------
     @provides("autograd.no_grad")
     def no_grad(self):
@@ -258,6 +265,12 @@ class Engine:
     @provides("nn.activations")
     def sigmoid(self, x: Tensor) -> Tensor:
         """1 / (1 + exp(-x)) element-wise."""
+        raise NotImplementedError
+
+    # -- nn.softmax ----------------------------------------------------------------------------
+    @provides("nn.softmax")
+    def softmax(self, x: Tensor, dim: int = -1) -> Tensor:
+        """exp(x) normalised to sum to 1 along ``dim``, differentiable."""
         raise NotImplementedError
 
     # -- nn.linear -----------------------------------------------------------------------------

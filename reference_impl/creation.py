@@ -52,6 +52,12 @@ def randn(*shape, dtype="float32", requires_grad=False, device="cpu"):
     return _leaf(backend.for_device(device).asarray(values, dtype=dtype), requires_grad)
 
 
+def randint(low, high, shape, device="cpu"):
+    """Integers drawn uniformly from ``low`` .. ``high - 1`` (int64) from the global generator."""
+    values = random.generator().integers(low, high, size=_shape(shape))
+    return _leaf(backend.for_device(device).asarray(values, dtype=backend.DEFAULT_INT), False)
+
+
 def rand(*shape, dtype="float32", requires_grad=False, device="cpu"):
     """Uniform samples in [0, 1) from the global generator."""
     values = random.generator().random(_shape(shape))

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from conformance import (
+    Tolerance,
     expect_close,
     expect_equal,
     expect_grad,
@@ -450,3 +451,76 @@ def test_jacobian_network(engine, shift):
     active = (w1 @ np.array(x) + b1 > 0).astype(np.float64)
     jacobian = engine.jacobian(model, engine.tensor(x))
     expect_close(jacobian, w2 @ np.diag(active) @ w1, what="jacobian of the network at x")
+
+
+# The exact gradient of f(x) = x**3 + exp(x) at 1.5 is 3 * 2.25 + e**1.5. Autograd reproduces it
+# up to the rounding of a few float64 operations (a few units of 2.2e-16); a central finite
+# difference is at best about 1e-11 off (truncation h**2 f'''/6 against rounding eps f / h), so
+# the tolerance below separates the two by two orders of magnitude.
+@spec(
+    id="autograd.exact_not_numerical",
+    behaviour="the gradient of x**3 + exp(x) at 1.5 in float64 is 3 x**2 + exp(x) to within "
+    "1e-13 relative, closer than any finite-difference estimate",
+    sources=[
+        cite(LINREG, "Unlike numerical differentiation"),
+        cite(LINREG, "autograd computes exact gradients"),
+        maths("d(x**3 + e**x)/dx = 3x**2 + e**x; central difference error >= ~1e-11"),
+    ],
+    about="autograd.backward",
+    requires={"tensor.float64", "tensor.ops"},
+    tolerance=Tolerance(
+        rtol=1e-13,
+        atol=0.0,
+        why="exact up to float64 rounding (a few 1e-16); finite differences cannot reach 1e-11",
+    ),
+)
+def test_exact_not_numerical(engine):
+    x = engine.tensor(1.5, dtype="float64", requires_grad=True)
+    (x**3 + x.exp()).backward()
+    expect_grad(x, 3 * 1.5**2 + math.exp(1.5), what="x.grad of x**3 + exp(x)", dtype="float64")
+
+
+def path_taken(x):
+    """Python control flow on the values: cube by repeated products while below 20, else triple."""
+    if x.item() < 0:
+        return 3 * x
+    y = x
+    while y.item() < 20:
+        y = y * x
+    return y
+
+
+@pytest.mark.parametrize(
+    ("start", "derivative"), [(3.0, 27.0), (2.0, 80.0), (-2.0, 3.0)], ids=["x3", "x5", "branch"]
+)
+@spec(
+    id="autograd.control_flow_path",
+    behaviour="the graph is recorded as the code runs, so Python branches and loops on values "
+    "differentiate the path taken: x**3 at 3, x**5 at 2, 3x at -2",
+    sources=[
+        cite(LINREG, "builds a computational graph on the fly"),
+        cite(LINREG, "dynamic computational graph"),
+        maths("d x**3/dx at 3 = 27; d x**5/dx at 2 = 80; d 3x/dx = 3"),
+    ],
+    about="autograd.backward",
+    requires={"tensor.ops"},
+)
+def test_control_flow_path(engine, start, derivative):
+    x = engine.tensor(start, requires_grad=True)
+    path_taken(x).backward()
+    expect_grad(x, derivative, what=f"x.grad of the path taken from x = {start}")
+
+
+@spec(
+    id="autograd.grad_second_operand",
+    behaviour="the gradient reaches the second operand of a difference: for L = mean((y - "
+    "yhat)**2) it is -2 (y - yhat) / n on yhat",
+    sources=[cite(LINREG, "(y - \\hat{y})^2"), maths("d (y - yhat)**2 / d yhat = -2 (y - yhat)")],
+    about="autograd.backward",
+    requires={"tensor.ops", "tensor.arrays"},
+)
+def test_grad_second_operand(engine):
+    y = engine.tensor([1.0, 2.0, 3.0, 0.0])
+    yhat = engine.tensor([1.5, 1.0, 3.0, -2.0], requires_grad=True)
+    ((y - yhat) ** 2).mean().backward()
+    expect_grad(yhat, [0.25, -0.5, 0.0, -1.0], what="yhat.grad of mean((y - yhat)**2)")

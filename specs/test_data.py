@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from conformance import expect_close, expect_equal, expect_true, spec
-from specs.sources import PY_COURSE, R_COURSE, cite, maths, pytorch_docs
+from conformance import expect_close, expect_dtype, expect_equal, expect_shape, expect_true, spec
+from specs.sources import LINREG, PY_COURSE, R_COURSE, cite, maths, pytorch_docs
 
 RANDOM_SPLIT = cite(PY_COURSE, "random_split(dataset, [n_train")
 SPLIT_SIZES = [cite(PY_COURSE, "(700, 150, 150)"), cite(R_COURSE, "700 150 150")]
@@ -218,3 +218,64 @@ def test_loader_shuffle_random(engine):
             what=f"fewer than {IN_PLACE_LIMIT} items in the same place as in {what}",
             got=kept,
         )
+
+
+# The fraction of ones among 1000 labels drawn from {0, 1}: Hoeffding, P(|f - 0.5| >= 0.11) <=
+# 2 exp(-2 * 1000 * 0.11**2) = 6.2e-11. Labels all 0 or all 1 have probability 2**-999.
+@spec(
+    id="data.randint_labels",
+    behaviour="randint(0, 2, 1000) gives 1000 int64 class labels, each 0 or 1, about half of each",
+    sources=[
+        cite(PY_COURSE, "torch.randint(0, 2, (1000,))"),
+        cite(R_COURSE, "torch_randint(0L, 2L, 1000L)"),
+        maths("Hoeffding bound on the fraction of ones"),
+    ],
+    about="random.randint",
+    requires={"random.manual_seed", "tensor.arrays"},
+    false_failure_probability=6.2e-11,
+    note="R's torch_randint(0L, 2L, ...) also draws from 0 and 1: its upper bound is exclusive.",
+)
+def test_randint_labels(engine):
+    engine.manual_seed(13)
+    labels = engine.randint(0, 2, 1000)
+    expect_shape(labels, (1000,), what="randint(0, 2, 1000)")
+    expect_dtype(labels, "int64", what="randint(0, 2, 1000)")
+    values = np.asarray(engine.to_numpy(labels))
+    expect_true(np.isin(values, [0, 1]).all(), what="every label 0 or 1", got=np.unique(values))
+    expect_true(
+        abs(values.mean() - 0.5) < 0.11,
+        what="a fraction of ones within 0.11 of 0.5",
+        got=values.mean(),
+    )
+
+
+@spec(
+    id="data.index_split_minibatches",
+    behaviour="minibatches as the regression tutorial makes them: a shuffled index vector split "
+    "into 10 batches of 10, reused every epoch, visits each item once per epoch in the same "
+    "batches",
+    sources=[
+        cite(LINREG, "batches <- split(sample(1:100)"),
+        cite(LINREG, "X[batches[[step]]]"),
+        cite(R_COURSE, "dataset_subset(dataset, idx[1:700])"),
+    ],
+    about="data.subset",
+    requires={"data.random_split", "tensor.arrays"},
+    note="The tutorial indexes tensors with each batch; the spec takes each batch with subset(), "
+    "the R course's dataset_subset. The shuffle comes from NumPy's seeded generator.",
+)
+def test_index_split_minibatches(engine):
+    features = np.arange(100, dtype=np.float32) * 2
+    dataset = engine.tensor_dataset(engine.tensor(features.tolist()))
+    batches = np.random.default_rng(5).permutation(100).reshape(10, 10)
+    epochs = []
+    for _ in range(2):
+        seen = []
+        for batch in batches:
+            part = engine.subset(dataset, batch.tolist())
+            seen.append([float(engine.to_numpy(part[i][0])) for i in range(len(part))])
+        epochs.append(seen)
+    expect_equal(epochs[0], (features[batches]).tolist(), what="items of each batch, epoch 1")
+    expect_equal(epochs[1], epochs[0], what="batches of epoch 2 vs epoch 1")
+    every = sorted(v for batch in epochs[0] for v in batch)
+    expect_equal(every, features.tolist(), what="items visited in one epoch (sorted)")

@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from conformance import expect_close, expect_grad, expect_true, spec
-from specs.sources import PY_COURSE, R_COURSE, both_courses, cite, maths
+from specs.sources import LINREG, PY_COURSE, R_COURSE, both_courses, cite, maths
 
 MSE = both_courses("Mean squared error (MSE)")
 CE_FROM_LOGITS = both_courses(
@@ -276,3 +276,100 @@ def test_sigmoid_first_breaks(engine):
         got=engine.to_numpy(by_probabilities),
     )
     expect_close(engine.bce_with_logits(logits, labels), 200.0, what="bce_with_logits")
+
+
+SOFTMAX = [cite(PY_COURSE, "e^{z_k} / \\sum_j e^{z_j}"), *both_courses("via softmax")]
+
+
+def softmax_rows(rows):
+    rows = np.asarray(rows, dtype=np.float64)
+    return np.exp(log_softmax(np.atleast_2d(rows))).reshape(rows.shape)
+
+
+@spec(
+    id="loss.softmax_values",
+    behaviour="softmax turns logits into probabilities exp(z) / exp(z).sum(): positive, summing "
+    "to 1 along the last dimension, largest for the largest logit",
+    sources=[*SOFTMAX, maths("softmax(z) = exp(z) / sum(exp(z))")],
+    about="nn.softmax",
+    requires={"tensor.arrays"},
+)
+def test_softmax_values(engine):
+    p = engine.softmax(engine.tensor(LOGITS), dim=-1)
+    expected = softmax_rows(LOGITS)
+    expect_close(p, expected, what="softmax(logits, dim=-1)")
+    expect_close(expected.sum(axis=1), np.ones(4), what="row sums of the expected probabilities")
+    rows = np.asarray(engine.to_numpy(p), dtype=np.float64).sum(axis=-1)
+    expect_close(rows, np.ones(4), what="row sums of softmax(logits)")
+
+
+@spec(
+    id="loss.softmax_stable",
+    behaviour="softmax of logits [1000, 0, -1000] is [1, 0, 0], finite, and adding a constant "
+    "to every logit leaves softmax unchanged",
+    sources=[
+        cite(PY_COURSE, "can cause numerical overflow when logits are large"),
+        maths("softmax(z) = softmax(z - max z); e^-1000 underflows to 0"),
+    ],
+    about="nn.softmax",
+    requires={"tensor.arrays"},
+    note="Mathematically softmax([1000, 0, -1000]) is [1, e^-1000, e^-2000]; an engine that "
+    "exponentiates the raw logits gets NaN. The documents warn of the overflow; a correct "
+    "softmax avoids it.",
+)
+def test_softmax_stable(engine):
+    p = engine.softmax(engine.tensor([1000.0, 0.0, -1000.0]), dim=-1)
+    expect_close(p, [1.0, 0.0, 0.0], what="softmax([1000, 0, -1000])")
+    shifted = engine.softmax(engine.tensor([[2.0, 0.5, -1.0], [52.0, 50.5, 49.0]]), dim=-1)
+    expect_close(shifted, softmax_rows([[2.0, 0.5, -1.0]] * 2), what="softmax of z and z + 50")
+
+
+@spec(
+    id="loss.softmax_jacobian",
+    behaviour="the Jacobian of softmax at z is diag(p) - p p^T: d p_i / d z_j = p_i (delta_ij - "
+    "p_j)",
+    sources=[*SOFTMAX, maths("d p_i/d z_j = p_i (delta_ij - p_j)")],
+    about="nn.softmax",
+    requires={"autograd.jacobian", "tensor.arrays"},
+)
+def test_softmax_jacobian(engine):
+    z = [2.0, 0.5, -1.0]
+    p = softmax_rows(z)
+    jacobian = engine.jacobian(lambda x: engine.softmax(x, dim=-1), engine.tensor(z))
+    expect_close(jacobian, np.diag(p) - np.outer(p, p), what="jacobian of softmax at z")
+
+
+@spec(
+    id="loss.bce_mean_over_all_terms",
+    behaviour="binary cross-entropy of an (N, K) batch of probabilities is the mean of all N * K "
+    "terms",
+    sources=[BCE_MEAN, cite(PY_COURSE, "\\(K\\) independent Bernoulli variables")],
+    about="loss.bce",
+    requires={"tensor.arrays"},
+)
+def test_bce_mean_over_all_terms(engine):
+    probabilities = [[0.9, 0.2, 0.6], [0.05, 0.7, 0.5]]
+    labels = [[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]]
+    p, y = np.array(probabilities), np.array(labels)
+    terms = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    loss = engine.bce_loss(engine.tensor(probabilities), engine.tensor(labels))
+    expect_close(loss, terms.mean(), what="bce_loss of a 2 x 3 batch (mean of the 6 terms)")
+
+
+@spec(
+    id="loss.mse_grad_second_argument",
+    behaviour="MSE passes gradients to either argument: with the tracked predictions second, "
+    "d MSE / d yhat = -2 (y - yhat) / n",
+    sources=[
+        cite(LINREG, "(y - \\hat{y})^2"),
+        *MSE,
+        maths("d (y - yhat)**2/d yhat = -2 (y - yhat)"),
+    ],
+    about="loss.mse",
+    requires={"autograd.backward", "tensor.arrays"},
+)
+def test_mse_grad_second_argument(engine):
+    target = engine.tensor([1.0, 2.0, 3.0, 0.0])
+    prediction = engine.tensor([1.5, 1.0, 3.0, -2.0], requires_grad=True)
+    engine.mse_loss(target, prediction).backward()
+    expect_grad(prediction, [0.25, -0.5, 0.0, -1.0], what="grad of the second argument")

@@ -356,3 +356,25 @@ def test_negative_gradient_descends(engine):
         [-3.4, -3.976, -2.696],
         what="f at (2, 2), one step against the gradient, one step along it",
     )
+
+
+@spec(
+    id="optim.skipped_zeroing_corrupts_update",
+    behaviour="without zero_grad, SGD steps on the sum of old and new gradients: two steps on "
+    "(w - 1)**2 from 2 reach 1.44 instead of 1.64",
+    sources=[
+        *both_courses("corrupt the parameter update"),
+        maths("g1 = 2, w1 = 1.8; g2 = 2 + 1.6 = 3.6, w2 = 1.8 - 0.36 = 1.44"),
+    ],
+    about="autograd.accumulate",
+    requires={"optim.sgd", "autograd.backward"},
+)
+def test_skipped_zeroing_corrupts_update(engine):
+    w = engine.tensor(2.0, requires_grad=True)
+    optimizer = engine.sgd([w], lr=0.1)
+    trace = []
+    for _ in range(2):  # no optimizer.zero_grad(): the first gradient stays in w.grad
+        ((w - 1) ** 2).backward()
+        optimizer.step()
+        trace.append(engine.to_numpy(w).copy())
+    expect_close(trace, [1.8, 1.44], what="w after each step without zeroing")

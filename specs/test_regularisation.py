@@ -268,3 +268,28 @@ def test_weight_decay_shrinks(engine):
 )
 def test_weight_decay_penalty_shrinks(engine):
     check_weight_decay_shrinks(engine, "optim.weight_decay_penalty")
+
+
+@spec(
+    id="regularisation.dropout_switched_by_container",
+    behaviour="eval() and train() on a network switch the dropout inside it: identity in eval, "
+    "0s and 2s (p = 0.5) in training",
+    sources=[*EVAL_OFF, *SCALED],
+    about="nn.dropout",
+    requires={"nn.linear", "random.manual_seed", "tensor.arrays"},
+    note="The documents switch modes on the model, not on each layer; the spec builds the "
+    "network with sequential() and calls eval()/train() on it only.",
+)
+def test_dropout_switched_by_container(engine):
+    engine.manual_seed(0)
+    model = engine.sequential(engine.dropout(0.5))
+    ones = engine.ones(200)
+    model.eval()
+    expect_close(model(ones), np.ones(200), what="model(ones) after model.eval()")
+    model.train()
+    got = np.asarray(engine.to_numpy(model(ones)))
+    expect_true(
+        np.isin(got, [0.0, 2.0]).all() and (got == 0).any(),
+        what="only 0s and 2s, some 0s, after model.train()",
+        got=got[:10],
+    )

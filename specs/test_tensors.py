@@ -9,6 +9,7 @@ from conformance import (
     expect_equal,
     expect_grad,
     expect_raises,
+    expect_shape,
     expect_true,
     spec,
 )
@@ -305,3 +306,26 @@ def test_randn_standard_normal(engine):
         what=f"mean square within {SQUARE_BAND} of 1",
         got=(draws**2).mean(),
     )
+
+
+@spec(
+    id="tensors.keepdim_column_slice",
+    behaviour="slicing one column with a range, x[:, 0:1], keeps it a column of shape (n, 1), so "
+    "the blog's target 0.2 x1 - 1.3 x2 - 0.5 x3 has shape (n, 1)",
+    sources=[cite(BLOG, "x[, 1, NULL] * 0.2"), maths("y = X @ [0.2, -1.3, -0.5]^T")],
+    about="tensor.ops",
+    requires={"tensor.arrays", "autograd.backward"},
+    note="R's x[, 1, NULL] keeps the dimension; in PyTorch's indexing a range does (x[:, 0:1]), "
+    "an integer does not (x[:, 0] has shape (n,)).",
+)
+def test_keepdim_column_slice(engine):
+    data = np.arange(12.0).reshape(4, 3) / 4 - 1
+    x = engine.tensor(data.tolist(), requires_grad=True)
+    first = x[:, 0:1]
+    expect_shape(first, (4, 1), what="x[:, 0:1]")
+    expect_close(first, data[:, 0:1], what="x[:, 0:1]")
+    y = x[:, 0:1] * 0.2 - x[:, 1:2] * 1.3 - x[:, 2:3] * 0.5
+    expect_shape(y, (4, 1), what="x[:, 0:1] * 0.2 - x[:, 1:2] * 1.3 - x[:, 2:3] * 0.5")
+    expect_close(y, data @ np.array([[0.2], [-1.3], [-0.5]]), what="the blog's target")
+    y.sum().backward()
+    expect_grad(x, np.tile([0.2, -1.3, -0.5], (4, 1)), what="x.grad of the target's sum")

@@ -57,6 +57,9 @@ class ReferenceEngine(Engine):
     def randn(self, *shape, requires_grad=False):
         return ref.randn(*shape, requires_grad=requires_grad, device=self.device)
 
+    def randint(self, low, high, n):
+        return ref.randint(low, high, (n,), device=self.device)
+
     # autograd
     def no_grad(self):
         return ref.no_grad()
@@ -71,6 +74,9 @@ class ReferenceEngine(Engine):
     relu = staticmethod(functional.relu)
     tanh = staticmethod(functional.tanh)
     sigmoid = staticmethod(functional.sigmoid)
+
+    def softmax(self, x, dim=-1):
+        return functional.softmax(x, dim)
 
     def linear(self, in_features, out_features, *, bias=True):
         return nn.Linear(in_features, out_features, bias=bias, device=self.device)

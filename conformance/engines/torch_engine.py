@@ -57,6 +57,9 @@ class TorchEngine(Engine):
     def randn(self, *shape, requires_grad=False):
         return torch.randn(*shape, device=self.device, requires_grad=requires_grad)
 
+    def randint(self, low, high, n):
+        return torch.randint(low, high, (n,), device=self.device)
+
     # autograd
     def no_grad(self):
         return torch.no_grad()
@@ -71,6 +74,9 @@ class TorchEngine(Engine):
     relu = staticmethod(torch.relu)
     tanh = staticmethod(torch.tanh)
     sigmoid = staticmethod(torch.sigmoid)
+
+    def softmax(self, x, dim=-1):
+        return torch.softmax(x, dim)
 
     def linear(self, in_features, out_features, *, bias=True):
         return torch.nn.Linear(in_features, out_features, bias=bias, device=self.device)
