@@ -362,8 +362,9 @@ class Engine:
 
     @provides("data.random_split")
     def random_split(self, dataset: Dataset, lengths: Sequence[int], *, seed: int) -> list:
-        """Disjoint random subsets of ``dataset`` with the given lengths, from a generator
-        seeded with ``seed``. Each subset supports len() and indexing."""
+        """Disjoint random subsets of ``dataset`` with the given lengths (counts, or fractions
+        summing to 1 as PyTorch takes them: floor(n * f) each, then one more item to the first
+        parts in turn until all n are used), from a generator seeded with ``seed``. Each subset supports len() and indexing."""
         raise NotImplementedError
 
     @provides("data.random_split")
