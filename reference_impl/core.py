@@ -23,6 +23,7 @@ writes), then the ops themselves.
 from __future__ import annotations
 
 import functools
+import types
 import warnings
 
 from reference_impl import backend
@@ -140,6 +141,12 @@ class Node:
             self.saved = ()
 
 
+# What gradients commonly close over: numbers, names, flags, functions, modules, nodes.
+_CANNOT_HOLD_ARRAYS = frozenset(
+    {int, float, bool, str, type(None), types.FunctionType, types.ModuleType, Node}
+)
+
+
 def versions_of(saved):
     """The version of each saved tensor (None for any other saved value)."""
     return tuple([t._counter[0] if isinstance(t, Tensor) else None for t in saved])
@@ -150,8 +157,10 @@ def refuse_undeclared_reads(name, backward):
     it reads must be declared in ``saved`` (numbers, shapes and functions may be closed over)."""
     for cell in backward.__closure__:
         value = cell.cell_contents
-        parts = value if isinstance(value, tuple | list) else (value,)
+        parts = value if value.__class__ in (tuple, list) else (value,)
         for part in parts:
+            if part.__class__ in _CANNOT_HOLD_ARRAYS:  # the common case, checked cheaply
+                continue
             if isinstance(part, Tensor) or backend.is_array(part):
                 kind = "a tensor" if isinstance(part, Tensor) else "an array"
                 raise TypeError(
