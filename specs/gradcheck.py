@@ -83,10 +83,17 @@ class Differences:
 
 
 def central_differences(
-    forward, point: list, leaf: int, weights: np.ndarray, fd_dtype: str, roundings: int
+    forward,
+    point: list,
+    leaf: int,
+    weights: np.ndarray,
+    fd_dtype: str,
+    roundings: int,
+    scale=0.0,
 ) -> Differences:
     """Differences of ``sum(weights * forward(values))`` with respect to ``point[leaf]``, where
-    ``forward`` maps a list of operand values (arrays in ``fd_dtype``) to the output as float64.
+    ``forward`` maps a list of operand values (arrays in ``fd_dtype``) to the output as float64;
+    ``scale`` bounds the intermediates of each output where they exceed it and the operands.
     """
     u = UNIT_ROUNDOFF[fd_dtype]
     base = [
@@ -112,7 +119,7 @@ def central_differences(
             columns = [forward([*base[:leaf], s, *base[leaf + 1 :]]) for s in shifted]
             if step == h:  # the size of the intermediates whose difference is taken
                 magnitude = max(
-                    float(np.sum(np.abs(w) * np.maximum(np.abs(c), largest)))
+                    float(np.sum(np.abs(w) * np.maximum(np.maximum(np.abs(c), largest), scale)))
                     for c in [*columns, f_at_point]
                 )
             column = (columns[0] - columns[1]) / actual
