@@ -102,7 +102,7 @@ def test_parameters(engine):
 # a draw within [-b, b] rounds to at most float32(b), so this check cannot fail a correct engine.
 # The mean square: Hoeffding on the squares (each in [0, b**2]) bounds a deviation of
 # t = 0.1 b**2 / 3 by 2 exp(-2 n t**2 / b**4) = 2 exp(-44.44) = 1.0e-19; a Chernoff bound with the
-# exact moment generating function of w**2 gives 8.4e-53 (scripts/check_probabilities.py). A
+# exact moment generating function of w**2 gives 2.8e-53 (scripts/check_probabilities.py). A
 # standard-normal init or a 1/fan_in bound is far outside.
 ROUNDING_UNITS = 4
 
@@ -120,11 +120,16 @@ ROUNDING_UNITS = 4
     requires={"nn.linear", "random.manual_seed"},
     false_failure_probability=1.0e-19,
     note="The documents build layers without stating the initialisation; the spec encodes the "
-    "default of the PyTorch API they use. tests/test_linear_init_seeds.py (deselected by default) "
-    "runs it on PyTorch for 10,000 consecutive seeds.",
+    "default of the PyTorch API they use. scripts/linear_init_seeds.py runs it on PyTorch for "
+    "10,000 consecutive seeds.",
 )
 def test_linear_init(engine):
-    engine.manual_seed(4)
+    check_linear_init(engine, seed=4)
+
+
+def check_linear_init(engine, seed):
+    """The body of layers.linear_init for any seed (scripts/linear_init_seeds.py runs many)."""
+    engine.manual_seed(seed)
     layer = engine.linear(100, 200)
     expect_shape(layer.weight, (200, 100), what="weight of Linear(100, 200)")
     stored = np.asarray(engine.to_numpy(layer.weight))

@@ -45,7 +45,7 @@ def dropout_output(engine, p, n, seed, train=True):
 
 
 # The spec needs survivors to compare: all 1000 units are dropped with probability p**1000, at
-# most 0.8**1000 = 1.2e-97.
+# most 0.8**1000 = 1.23e-97 (exactly; scripts/check_probabilities.py).
 @pytest.mark.parametrize("p", [0.2, 0.5, 0.8])
 @spec(
     id="regularisation.dropout_scaling",
@@ -53,7 +53,7 @@ def dropout_output(engine, p, n, seed, train=True):
     sources=[*SCALED, maths("survivors scaled by 1/(1-p)")],
     about="nn.dropout",
     requires={"random.manual_seed", "tensor.arrays"},
-    false_failure_probability=1.2e-97,
+    false_failure_probability=1.3e-97,
 )
 def test_dropout_scaling(engine, p):
     got = dropout_output(engine, p, 1000, seed=3)

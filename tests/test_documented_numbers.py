@@ -11,17 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from conformance import tolerance
+from conformance import catalogue, tolerance
 from specs import test_losses, test_optimisation
 
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
-pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason="source documents not beside the repo")
+needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="source documents not beside the repo")
 
 
 def printed(document: str) -> str:
     return next(SEEDS.glob(f"{document}*")).read_text(encoding="utf-8")
 
 
+@needs_seeds
 @pytest.mark.parametrize("document", ["000", "003"])
 def test_sgd_trace_matches_the_printed_steps(document):
     text = printed(document)
@@ -30,6 +31,7 @@ def test_sgd_trace_matches_the_printed_steps(document):
         assert f"step {step}: w={w:.4f} loss={loss:.4f}" in text
 
 
+@needs_seeds
 def test_cross_entropy_matches_both_printouts():
     assert "tensor(0.2413)" in printed("003")
     assert f"{test_losses.CE_EXAMPLE:.4f}" == "0.2413"
@@ -43,6 +45,7 @@ def test_cross_entropy_matches_both_printouts():
     assert error > float64.allowed(test_losses.CE_EXAMPLE)
 
 
+@needs_seeds
 @pytest.mark.parametrize(
     ("document", "shown", "value"),
     [
@@ -59,3 +62,31 @@ def test_printed_values_match_the_mathematics(document, shown, value):
     assert shown in printed(document)
     number = float(shown.removeprefix("tensor(").rstrip(")\n"))
     assert abs(number - value) < 5e-5
+
+
+def script(name: str):
+    """A module of scripts/, imported by path (the folder is not a package)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / f"{name}.py"
+    loaded = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(module)
+    return module
+
+
+def test_every_stated_probability_holds_by_a_second_method():
+    """Each statistical spec's stated false-failure probability is at least what an exact tail
+    (or a Chernoff bound with the exact moment generating function) gives."""
+    checks = script("check_probabilities")
+    rows = checks.rows()
+    statistical = {s.id for s in catalogue.collect() if s.false_failure_probability is not None}
+    assert {spec_id for spec_id, *_ in rows} == statistical, "a statistical spec lacks a check"
+    assert [
+        (spec_id, stated, second) for spec_id, stated, second, _ in rows if second > stated
+    ] == []
+
+
+def test_linear_init_seed_script_runs(capsys):
+    assert script("linear_init_seeds").main(["--engine=reference", "--seeds=20"]) == 0
+    assert "20 of 20 consecutive seeds" in capsys.readouterr().out
