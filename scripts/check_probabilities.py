@@ -116,6 +116,22 @@ def randint_labels() -> float:
     return binomial_two_sided(1000, 0.5, *band(1000, 0.5, 0.11))
 
 
+def properties_linear_init_bounds() -> float:
+    # The spread check fails when all of >= 40 weights fall within half the bound: 2**-40 each,
+    # one such tensor per example, at most THOROUGH_EXAMPLES examples in the largest profile.
+    from specs.strategies import THOROUGH_EXAMPLES
+
+    return THOROUGH_EXAMPLES * 0.5**40
+
+
+def properties_dropout_modes() -> float:
+    # A train-mode pass keeps all 200 units with probability at most 0.8**200 (p >= 0.2 in one
+    # layer at least); at most 4 passes per example, THOROUGH_EXAMPLES examples.
+    from specs.strategies import THOROUGH_EXAMPLES
+
+    return THOROUGH_EXAMPLES * 4 * 0.8**200
+
+
 SECOND_METHOD: dict[str, tuple[Callable[[], float], str]] = {
     "tensors.randn_standard_normal": (randn_standard_normal, "Chernoff, exact MGFs"),
     "regularisation.dropout_scaling": (dropout_scaling, "exact: p**1000"),
@@ -125,6 +141,14 @@ SECOND_METHOD: dict[str, tuple[Callable[[], float], str]] = {
     "data.loader_shuffle_random": (loader_shuffle_random, "exact fixed-point count"),
     "layers.linear_init": (linear_init, "Chernoff, exact MGF of u**2"),
     "data.randint_labels": (randint_labels, "exact binomial tail"),
+    "properties.dropout_modes_through_containers": (
+        properties_dropout_modes,
+        "exact 0.8**200 per pass, union over passes and the thorough profile's examples",
+    ),
+    "properties.linear_init_bounds": (
+        properties_linear_init_bounds,
+        "exact 2**-40 per example, union over the thorough profile's examples",
+    ),
 }
 
 

@@ -444,7 +444,7 @@ def test_dropout_modes_through_containers(engine, plan, modes):
     "+-1/sqrt(in_features), neither left at zero",
     sources=[LINEAR_INIT, maths("U(-k, k) with k = 1/sqrt(in_features)")],
     about="properties.layers",
-    requires={"nn.linear", "tensor.arrays"},
+    requires={"nn.linear", "nn.linear_init", "tensor.arrays"},
     false_failure_probability=1e-9,
 )
 @hs.spec_settings
