@@ -414,7 +414,7 @@ def small_network(engine, shift):
     engine.manual_seed(2)
     first, second = engine.linear(3, 4), engine.linear(4, 2)
     with engine.no_grad():
-        first.bias.sub_(shift)
+        first.bias.sub_(engine.tensor([shift] * 4))
     return first, second, engine.sequential(first, engine.relu_layer(), second)
 
 
