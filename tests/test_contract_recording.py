@@ -17,16 +17,9 @@ SPECS = Path(__file__).resolve().parent.parent / "specs"
 # Uses the catalogue has not yet declared, each with the requirement it lacks. Listed so that
 # they stay visible without failing the suite; an entry that no longer occurs is harmless.
 PENDING = {
-    ("autograd.no_grad", "tensor.grad_fn"): "autograd.grad_fn (or not read at all)",
-    ("autograd.jacobian_linear", "tensor.reshape"): "tensor.ops",
-    ("examples.book_intermediate_grads", "tensor.square"): "tensor.ops",
-    ("examples.two_layer_training", "tensor.add"): "tensor.ops",
-    ("examples.two_layer_training", "tensor.pow"): "tensor.ops",
-    ("examples.two_layer_training", "tensor.sum"): "tensor.ops",
     ("optim.adam_per_parameter_steps", "tensor.sum"): "tensor.ops",
     ("optim.adam_trace", "tensor.sum"): "tensor.ops",
     ("optim.adam_weight_decay", "tensor.sum"): "tensor.ops",
-    ("tensors.inplace_under_no_grad", "tensor.requires_grad"): "autograd.backward",
 }
 _RUN: list[set] = []  # one catalogue run serves both tests
 

@@ -62,7 +62,10 @@ class MicrogradEngine(Engine):
         return wrap(Value(PYTHON_NUMBER[dtype](data)))
 
     def to_numpy(self, tensor):
-        return np.asarray(unwrap(tensor).data)
+        # A Value's number is .data; micrograd's .grad is itself a Python number (read as is,
+        # the way the suite reads numbers).
+        value = unwrap(tensor)
+        return np.asarray(value.data if isinstance(value, Value) else value)
 
     def zeros(self, *shape, dtype="float32", requires_grad=False):
         if shape not in ((), ((),)):

@@ -49,11 +49,14 @@ class MyGradEngine(Engine):
     capabilities = frozenset(
         {
             "tensor.core",
+            "tensor.arrays",
             "tensor.float64",
             "tensor.numpy",
             "tensor.ops",
             "tensor.matmul",
+            "tensor.overflow_to_inf",
             "autograd.backward",
+            "autograd.backward_gradient",
             "autograd.no_grad",
             "nn.activations",
             "loss.cross_entropy",

@@ -55,11 +55,15 @@ class TinygradEngine(Engine):
     capabilities = frozenset(
         {
             "tensor.core",
+            "tensor.arrays",
+            "tensor.default_float32",
             "tensor.float64",
             "tensor.numpy",
             "tensor.ops",
             "tensor.matmul",
+            "tensor.overflow_to_inf",
             "autograd.backward",
+            "autograd.backward_gradient",
             "autograd.accumulate",
             "autograd.scalar_backward",
             "autograd.detach",

@@ -1,0 +1,54 @@
+"""The example engines' baselines: one reason per entry, and writing a baseline then replaying it
+is a round trip on each engine (CI also replays the committed baselines). Engines that are not
+installed skip (pip install -e '.[engines]'; tinygrad's CPU device also needs clang)."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance import baseline
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINES = ["micrograd", "mygrad", "tinygrad"]
+
+
+def installed(engine: str) -> bool:
+    found = importlib.util.find_spec(engine) is not None
+    return found and (engine != "tinygrad" or shutil.which("clang") is not None)
+
+
+def catalogue(engine: str, *options: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", str(ROOT / "specs"), f"--engine={engine}", *options]
+        + ["-q", "-p", "no:randomly", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_entry_says_why(engine):
+    path = ROOT / "baselines" / f"{engine}.txt"
+    baseline.read(str(path))  # well-formed
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        entry, _, reason = line.partition("#")
+        if entry.strip():
+            assert reason.strip(), f"{path.name}:{number}: '{entry.strip()}' needs '# reason'"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_write_then_replay_is_a_round_trip(engine, tmp_path):
+    if not installed(engine):
+        pytest.skip(f"{engine} is not installed (pip install -e '.[engines]')")
+    written = tmp_path / "baseline.txt"
+    catalogue(engine, f"--write-baseline={written}")
+    replay = catalogue(engine, f"--baseline={written}")
+    assert replay.returncode == 0, replay.stdout[-4000:]
