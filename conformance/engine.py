@@ -364,7 +364,8 @@ class Engine:
     def random_split(self, dataset: Dataset, lengths: Sequence[int], *, seed: int) -> list:
         """Disjoint random subsets of ``dataset`` with the given lengths (counts, or fractions
         summing to 1 as PyTorch takes them: floor(n * f) each, then one more item to the first
-        parts in turn until all n are used), from a generator seeded with ``seed``. Each subset supports len() and indexing."""
+        parts in turn until all n are used), from a generator seeded with ``seed``. Each subset
+        supports len() and indexing."""
         raise NotImplementedError
 
     @provides("data.random_split")

@@ -17,8 +17,6 @@ docs/engines/tinygrad.md):
 
 from __future__ import annotations
 
-import numbers
-
 import tinygrad
 from tinygrad import Context, Tensor, dtypes
 from tinygrad.nn import optim
@@ -85,7 +83,7 @@ class TinygradEngine(Engine):
 
     def _new(self, data, dtype):
         device = DEVICES[self.device]
-        if isinstance(data, numbers.Number):
+        if isinstance(data, int | float):
             return Tensor.full((), data, dtype=DTYPES[dtype], device=device)
         return Tensor(data, dtype=DTYPES[dtype], device=device)
 
