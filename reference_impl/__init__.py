@@ -7,7 +7,7 @@ Read it top to bottom; each module imports only those above it:
 3. ``function``: the kit every op is built with (``record``, operands, type promotion);
 4. ``inplace``: views and in-place writes (version counters, ``CopySlices``);
 5. ``views``: shape changes and indexing; ``ops``: every other op, forward beside gradient;
-   ``conversions``: dtypes and devices;
+   ``conversions``: dtypes, devices, and values read back (item, numpy, repr);
 6. ``methods``: the tensor's method table, attached to ``Tensor``;
 7. ``creation``, ``functional`` and ``nn`` (layers and losses), ``optim``, ``data``,
    ``autograd`` (Jacobians).

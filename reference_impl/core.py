@@ -350,7 +350,7 @@ class Tensor:
         with backend.quiet():  # inf and nan gradients arrive as in PyTorch, unannounced
             run_backward(self._node(), seed, retain_graph)
 
-    # -- conversions and information ---------------------------------------------------------
+    # -- what it holds (reading values back, and conversions: ``conversions``) -------------
     @property
     def shape(self):
         return tuple(self.data.shape)
@@ -363,70 +363,9 @@ class Tensor:
     def ndim(self) -> int:
         return self.data.ndim
 
-    def dim(self) -> int:
-        return self.data.ndim
-
     @property
     def device(self) -> str:
         return backend.device_of(self.data)
-
-    def size(self, dim=None):
-        return self.shape if dim is None else self.shape[dim]
-
-    def numel(self) -> int:
-        return int(self.data.size)
-
-    def __len__(self) -> int:
-        if self.data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
-
-    def __iter__(self):
-        return (self[i] for i in range(len(self)))
-
-    def item(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"a tensor with {self.data.size} elements cannot be one number")
-        return self.data.item()
-
-    def __float__(self) -> float:
-        return float(self.item())
-
-    def __int__(self) -> int:
-        return int(self.item())
-
-    def __bool__(self) -> bool:
-        return bool(self.item())
-
-    def numpy(self):
-        """The values as a NumPy array sharing memory (refused while the tensor requires grad,
-        as the array would escape the graph unnoticed)."""
-        if self.requires_grad:
-            raise RuntimeError("can't call numpy() on a tensor that requires grad: use detach()")
-        return backend.to_host(self.data)
-
-    def __array__(self, dtype=None, copy=None):
-        """``numpy.asarray(tensor)`` works as for PyTorch tensors (and is refused likewise)."""
-        array = self.numpy()
-        return array if dtype is None else array.astype(dtype, copy=False)
-
-    def tolist(self):
-        return backend.to_host(self.data).tolist()
-
-    def __repr__(self) -> str:
-        values = backend.numpy.array2string(
-            backend.to_host(self.data),
-            separator=", ",
-            precision=4,
-            floatmode="maxprec_equal",
-            prefix="tensor(",  # rows after the first line up under the first, as in PyTorch
-        )
-        extra = "" if self.data.dtype in ("float32", "int64", "bool") else f", dtype={self.dtype}"
-        if self.grad_fn is not None:
-            extra += f", grad_fn=<{self.grad_fn.name()}>"
-        elif self.requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({values}{extra})"
 
     # -- views --------------------------------------------------------------------------------
     def _remake_view_history(self):

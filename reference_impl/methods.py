@@ -99,6 +99,20 @@ METHODS = {
     "bool": conversions.converter("bool"),
     "cpu": conversions.converter("cpu"),
     "cuda": conversions.converter("cuda"),
+    # reading values back
+    "dim": conversions.dim,
+    "size": conversions.size,
+    "numel": conversions.numel,
+    "__len__": conversions.length,
+    "__iter__": conversions.iterate,
+    "item": conversions.item,
+    "__float__": conversions.as_float,
+    "__int__": conversions.as_int,
+    "__bool__": conversions.as_bool,
+    "numpy": conversions.numpy,
+    "__array__": conversions.as_array,
+    "tolist": conversions.tolist,
+    "__repr__": conversions.representation,
 }
 _INPLACE = ("add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "reciprocal", "abs")
 _INPLACE += ("sin", "cos", "tanh", "sigmoid", "relu", "clamp", "clamp_min", "clamp_max", "square")
