@@ -13,10 +13,10 @@ Read it top to bottom; each module imports only those above it:
    ``autograd`` (Jacobians).
 """
 
-from reference_impl import methods  # noqa: F401, I001  (first: it attaches the Tensor methods)
-from reference_impl import autograd, data, functional, nn, optim
-from reference_impl.core import Tensor, enable_grad, is_grad_enabled, no_grad
-from reference_impl.creation import (
+from . import methods  # noqa: F401, I001  (first: it attaches the Tensor methods)
+from . import autograd, data, functional, nn, optim
+from .core import Tensor, enable_grad, is_grad_enabled, no_grad
+from .creation import (
     arange,
     from_numpy,
     full,
@@ -27,7 +27,7 @@ from reference_impl.creation import (
     tensor,
     zeros,
 )
-from reference_impl.random import manual_seed
+from .random import manual_seed
 
 # dtype names, spelled as PyTorch's (torch.float32); tensors report them as strings
 float32, float64, int64 = "float32", "float64", "int64"

@@ -4,9 +4,9 @@ numbers, NumPy arrays, lists and the printed form."""
 
 from __future__ import annotations
 
-from reference_impl import backend
-from reference_impl.core import Tensor
-from reference_impl.function import record
+from . import backend
+from .core import Tensor
+from .function import record
 
 
 def to(a, target):

@@ -26,7 +26,7 @@ import functools
 import types
 import warnings
 
-from reference_impl import backend
+from . import backend
 
 _grad_enabled = True
 

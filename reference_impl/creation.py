@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reference_impl import backend, random
-from reference_impl.core import Tensor
+from . import backend, random
+from .core import Tensor
 
 
 def _leaf(array, requires_grad):

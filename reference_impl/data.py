@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from reference_impl import backend, random
-from reference_impl.core import Tensor
+from . import backend, random
+from .core import Tensor
 
 
 class Dataset:

@@ -12,8 +12,8 @@ in one place, and the backward pass casts them to each input's dtype.
 
 from __future__ import annotations
 
-from reference_impl import backend
-from reference_impl.core import Node, Tensor, is_grad_enabled
+from . import backend
+from .core import Node, Tensor, is_grad_enabled
 
 _Number = int | float | bool
 

@@ -8,9 +8,9 @@ any z. Each fused loss has its gradient written beside it.
 
 from __future__ import annotations
 
-from reference_impl import backend, ops, random, views
-from reference_impl.core import Tensor
-from reference_impl.function import as_tensor, record
+from . import backend, ops, random, views
+from .core import Tensor
+from .function import as_tensor, record
 
 
 def relu(x):

@@ -10,7 +10,7 @@ becomes ``CopySlices`` and the view's is remade from it (``Tensor._remake_view_h
 
 from __future__ import annotations
 
-from reference_impl.core import Node, Tensor, is_grad_enabled, unbroadcast, versions_of
+from .core import Node, Tensor, is_grad_enabled, unbroadcast, versions_of
 
 
 def as_view_of(view, source, view_fn):

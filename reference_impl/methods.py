@@ -6,9 +6,9 @@ forms (PyTorch's trailing underscore, and ``+=`` and the like) are ``inplace.inp
 
 from __future__ import annotations
 
-from reference_impl import conversions, ops, views
-from reference_impl.core import Tensor
-from reference_impl.inplace import inplace
+from . import conversions, ops, views
+from .core import Tensor
+from .inplace import inplace
 
 
 def _square(a):

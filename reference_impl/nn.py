@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from reference_impl import backend, functional, random
-from reference_impl.core import Tensor
+from . import backend, functional, random
+from .core import Tensor
 
 
 class Parameter(Tensor):

@@ -13,9 +13,9 @@ from __future__ import annotations
 import collections
 import math
 
-from reference_impl import backend, views
-from reference_impl.core import Tensor
-from reference_impl.function import masked, operand, promote, record, xp_of, zeros
+from . import backend, views
+from .core import Tensor
+from .function import masked, operand, promote, record, xp_of, zeros
 
 
 def needed(t, value):

@@ -7,7 +7,7 @@ outside the graph, and bump each parameter's version like any in-place change.
 
 from __future__ import annotations
 
-from reference_impl.core import enable_grad, no_grad
+from .core import enable_grad, no_grad
 
 
 class Optimizer:

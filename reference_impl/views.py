@@ -8,10 +8,10 @@ PyTorch, including how it splits ``x[0, 1:]`` into SelectBackward0 then SliceBac
 
 from __future__ import annotations
 
-from reference_impl import backend
-from reference_impl.core import Tensor, gradient_of_part
-from reference_impl.function import operand, record
-from reference_impl.inplace import as_view_of, inplace
+from . import backend
+from .core import Tensor, gradient_of_part
+from .function import operand, record
+from .inplace import as_view_of, inplace
 
 
 def _view(name, a, view_fn, backward):

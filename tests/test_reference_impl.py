@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import ast
 import math
+import shutil
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -302,6 +305,25 @@ def test_cuda_is_offered_only_with_cupy_and_a_gpu():
     assert "CuPy" in engine.device_unavailable_reason("cuda")
     with pytest.raises(RuntimeError, match="not available"):
         ref.zeros(2, device="cuda")
+
+
+def test_the_engine_imports_under_any_package_name(tmp_path):
+    """Its modules import each other relatively, so the package can be installed under another
+    name (a generic top-level name like ``reference_impl`` may collide with other packages)."""
+    source = Path(ref.__file__).parent
+    shutil.copytree(source, tmp_path / "renamed_engine", ignore=shutil.ignore_patterns("*.pyc"))
+    code = (
+        "import sys, renamed_engine as r\n"
+        "x = r.tensor([1.0, 2.0], requires_grad=True)\n"
+        "(x * x).sum().backward()\n"
+        "assert 'reference_impl' not in sys.modules\n"
+        "print(x.grad.tolist(), type(x).__module__)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["[2.0,", "4.0]", "renamed_engine.core"]
 
 
 def test_only_the_backend_and_the_generator_import_numpy():

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reference_impl import backend
-from reference_impl.core import Tensor, enable_grad
+from .. import backend
+from ..core import Tensor, enable_grad
 
 
 def jacobian(func, inputs):
