@@ -36,15 +36,31 @@ U32 = 2.0**-24
 # gradient and every sum of a few of them is exact in float32, so the model compares exactly.
 quarters = st.integers(-8, 8).map(lambda k: k / 4)
 coefficients = st.sampled_from([-1.0, 0.5, 1.0, 2.0])
-forward_step = st.tuples(st.just("forward"), coefficients, st.booleans())
-backward_step = st.tuples(st.just("backward"), st.booleans())
-zero_step = st.tuples(st.just("zero"), st.sampled_from(["x", "y"]))
-no_grad_step = st.tuples(st.just("no_grad"))
-steps = st.lists(
-    st.one_of(forward_step, backward_step, backward_step, zero_step, no_grad_step),
+# A round: a forward pass (coefficient c, whether h = x * y retains its gradient), then 1 to 3
+# backward passes (all but the last with retain_graph=True, the last drawn), then optionally a
+# zeroing of one leaf's gradient and a pass under no_grad.
+rounds = st.lists(
+    st.tuples(
+        coefficients,
+        st.booleans(),
+        st.integers(1, 3),
+        st.booleans(),
+        st.sampled_from([None, "x", "y"]),
+        st.booleans(),
+    ),
     min_size=1,
-    max_size=12,
+    max_size=4,
 )
+
+
+def plan_of(rounds_drawn) -> list[tuple]:
+    steps = []
+    for c, retains, backwards, last_retains, zero, no_grad in rounds_drawn:
+        steps.append(("forward", c, retains))
+        steps += [("backward", True)] * (backwards - 1) + [("backward", last_retains)]
+        steps += [("zero", zero)] if zero else []
+        steps += [("no_grad",)] if no_grad else []
+    return steps
 
 
 def unbroadcast(grad: np.ndarray, shape) -> np.ndarray:
@@ -82,8 +98,9 @@ def unbroadcast(grad: np.ndarray, shape) -> np.ndarray:
     ),
 )
 @hs.spec_settings
-@given(shapes=hs.broadcast_pairs(), data=st.data(), plan=steps)
-def test_accumulation_sequences(engine, shapes, data, plan):
+@given(shapes=hs.broadcast_pairs(), data=st.data(), drawn=rounds)
+def test_accumulation_sequences(engine, shapes, data, drawn):
+    plan = plan_of(drawn)
     x_values = data.draw(hs.hnp.arrays(np.float32, shapes[0], elements=quarters), label="x")
     y_values = data.draw(hs.hnp.arrays(np.float32, shapes[1], elements=quarters), label="y")
     x = engine.tensor(x_values.tolist(), requires_grad=True)

@@ -22,13 +22,17 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The mutant kill matrix: which specs failed for each mutant, and the kill rate."""
+    """The mutant kill matrix: the chapters and specs that failed for each mutant (a spec id's
+    first part is its chapter), and the kill rate."""
     if not KILLS:
         return
     terminalreporter.section("mutant kill matrix")
+    width = max(len(name) for name in KILLS) + 1
     for name, specs in sorted(KILLS.items()):
+        chapters = sorted({spec.split(".")[0] for spec in specs})
         shown = ", ".join(specs[:5]) + (f", ... ({len(specs)} specs)" if len(specs) > 5 else "")
-        terminalreporter.write_line(f"{name:<30} {shown or 'NOT CAUGHT'}")
+        caught = f"[{', '.join(chapters)}] {shown}" if specs else "NOT CAUGHT"
+        terminalreporter.write_line(f"{name:<{width}} {caught}")
     caught = sum(1 for specs in KILLS.values() if specs)
     terminalreporter.write_line(f"kill rate: {caught}/{len(KILLS)} mutants caught")
 
