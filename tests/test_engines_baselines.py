@@ -26,7 +26,7 @@ def installed(engine: str) -> bool:
 def catalogue(engine: str, *options: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "pytest", str(ROOT / "specs"), f"--engine={engine}", *options]
-        + ["-q", "-p", "no:randomly", "-p", "no:cacheprovider"],
+        + ["-q", "-p", "no:randomly", "-p", "no:cacheprovider", "--hypothesis-profile=ci"],
         cwd=ROOT,
         capture_output=True,
         text=True,

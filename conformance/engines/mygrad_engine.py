@@ -61,6 +61,9 @@ class MyGradEngine(Engine):
             "nn.activations",
             "loss.cross_entropy",
             "random.manual_seed",
+            "properties.gradients",
+            "properties.exactness",
+            "properties.graphs",
         }
     )
 
