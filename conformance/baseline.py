@@ -1,13 +1,23 @@
 """Baselines: the specs an engine is known to fail, kept in a file under version control.
 
-One entry per line, ``#`` starts a comment::
+One entry per line, ``#`` starts a comment. An entry names a spec, optionally one parametrized
+case of it (in brackets, the case id as pytest shows it without the engine target) and
+optionally one target (after ``@``)::
 
-    optim.adam_bias_correction            # fails on every target of the run
-    loss.bce_stable[myengine-cpu]          # fails only on this target
+    optim.adam_bias_correction                 # every case, every target of the run
+    loss.bce_stable@myengine-cpu                # every case, on this target only
+    examples.blog_graph_gradients[float64]      # this case, on every target
+    tensors.dtype_kept[int64]@myengine-cpu      # this case on this target
+
+Lines written before cases could be named, ``spec.id[engine-device]``, still mean "on this
+target": a bracket that names a target of the run and no case of the spec is read that way.
+``--write-baseline=PATH`` writes the new form, one line per failing case, so that writing a
+baseline and replaying it is a round trip even when one case of a spec passes and another
+fails.
 
 Listed specs run as strict expected failures: a listed spec that starts passing fails the run
 (XPASS(strict)), and an entry that matches no collected spec is reported, so the list cannot
-rot silently. ``--write-baseline=PATH`` writes the failures of a run in this format.
+rot silently.
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-ENTRY = re.compile(r"^(?P<spec>[a-z][a-z0-9_.]*)(\[(?P<target>[^\]\s]+)\])?$")
+ENTRY = re.compile(r"^(?P<spec>[a-z][a-z0-9_.]*)(\[(?P<case>\S+)\])?(@(?P<target>[^\s@\[\]]+))?$")
 
 
 class BaselineError(Exception):
@@ -26,14 +36,21 @@ class BaselineError(Exception):
 @dataclass(frozen=True)
 class Entry:
     spec: str
+    case: str | None
     target: str | None
     line: int
 
-    def matches(self, spec_id: str, target_id: str) -> bool:
-        return self.spec == spec_id and self.target in (None, target_id)
+    def matches(self, spec_id: str, case: str, target_id: str) -> bool:
+        if self.spec != spec_id or self.target not in (None, target_id):
+            return False
+        if self.case is None or self.case == case:
+            return True
+        # 'spec.id[engine-device]', written before cases could be named: a target.
+        return self.target is None and self.case == target_id
 
     def __str__(self) -> str:
-        return self.spec + (f"[{self.target}]" if self.target else "")
+        case = f"[{self.case}]" if self.case is not None else ""
+        return self.spec + case + (f"@{self.target}" if self.target else "")
 
 
 def read(path: str) -> list[Entry]:
@@ -48,16 +65,19 @@ def read(path: str) -> list[Entry]:
         match = ENTRY.match(text)
         if not match:
             raise BaselineError(
-                f"{path}:{number}: {text!r} is not 'spec.id' or 'spec.id[engine-device]'"
+                f"{path}:{number}: {text!r} is not 'spec.id', 'spec.id[case]', "
+                "'spec.id@engine-device' or 'spec.id[case]@engine-device'"
             )
-        entries.append(Entry(match["spec"], match["target"], number))
+        entries.append(Entry(match["spec"], match["case"], match["target"], number))
     return entries
 
 
-def write(path: str, failures: list[tuple[str, str]]) -> None:
-    """Write ``(spec id, target id)`` failures, one line each, sorted."""
+def write(path: str, failures: list[tuple[str, str, str]]) -> None:
+    """Write ``(spec id, case, target id)`` failures, one line each, sorted."""
     try:
-        lines = sorted({f"{spec}[{target}]" for spec, target in failures})
+        lines = sorted(
+            {str(Entry(spec, case or None, target, 0)) for spec, case, target in failures}
+        )
         header = "# Specs known to fail; written by --write-baseline. One entry per line.\n"
         Path(path).write_text(header + "".join(f"{line}\n" for line in lines), encoding="utf-8")
     except OSError as error:

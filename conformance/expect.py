@@ -68,26 +68,72 @@ def fail(what: str, *lines: str) -> NoReturn:
     raise failure
 
 
+def kind_of(value) -> str:
+    """What ``value`` is, for a message: its type, and its length for a sequence."""
+    name = type(value).__qualname__
+    if type(value).__module__ not in ("builtins", "numpy"):
+        name = f"{type(value).__module__}.{name}"
+    return f"a {name} of length {len(value)}" if isinstance(value, list | tuple) else f"a {name}"
+
+
 def as_array(value) -> np.ndarray:
-    """A NumPy view of a tensor (through the running engine), array, or Python number."""
+    """A numeric NumPy view of a tensor (through the running engine), array, or Python number.
+
+    Whatever the engine hands back, this either returns numbers or fails the spec saying what
+    it got (a string, a ragged list, an object the engine cannot convert); it never crashes."""
     __tracebackhide__ = True
-    if isinstance(value, np.ndarray | np.generic | int | float | bool | list | tuple):
-        return np.asarray(value)
     engine = running.get().engine
-    if engine is None:
-        return np.asarray(value)
-    try:
-        return np.asarray(engine.to_numpy(value))
-    except Exception as error:  # the engine's own conversion failed: say so, not a traceback
+    plain = isinstance(value, np.ndarray | np.generic | int | float | bool | list | tuple)
+    problem = None
+    if isinstance(value, str | bytes):
+        problem = "a string is not a tensor"
+    else:
+        try:
+            array = np.asarray(value if plain or engine is None else engine.to_numpy(value))
+        except Exception as error:  # the engine's own conversion failed: say so
+            problem = f"{type(error).__name__}: {summary(str(error))}"
+    if problem is not None:  # (outside the except clause: no chained traceback)
         fail(
             "could not read a tensor back as NumPy",
-            f"value:     {type(value).__module__}.{type(value).__qualname__}",
-            f"error:     {type(error).__name__}: {error}",
+            f"value:     {kind_of(value)}: {summary(repr(value), 120)}",
+            f"error:     {problem}",
         )
+    if array.dtype.kind not in "biufc":
+        fail(
+            "expected a tensor of numbers",
+            f"got:       {kind_of(value)}: {summary(repr(value), 200)}",
+            f"as NumPy:  dtype {array.dtype}, shape {array.shape}",
+        )
+    return array
 
 
-def show(array: np.ndarray) -> str:
-    return np.array2string(np.asarray(array), precision=8, separator=", ", threshold=20)
+def show(value) -> str:
+    """``value`` for a message: at most a few leading and trailing entries of a long array
+    (with its entry count), never the whole of it."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "biufcb":
+        return summary(repr(value), 200)
+    text = np.array2string(array, precision=8, separator=", ", threshold=20, edgeitems=3)
+    return f"{text} ({array.size} entries)" if array.size > 20 else text
+
+
+def differences(got, expected, limit: int = 3) -> str:
+    """For two equally long sequences: how many entries differ and the first few of them."""
+    try:
+        left, right = np.asarray(got), np.asarray(expected)
+        if left.shape != right.shape or left.ndim == 0:
+            return ""
+        wrong = np.argwhere(left != right)
+    except Exception:  # not comparable entry by entry: the values alone must do
+        return ""
+    if not len(wrong):
+        return ""
+    first = [tuple(int(i) for i in index) for index in wrong[:limit]]
+    shown = "; ".join(
+        f"at {i if len(i) > 1 else i[0]}: expected {right[i].tolist()!r}, got {left[i].tolist()!r}"
+        for i in first
+    )
+    return f"{len(wrong)} of {left.size} entries differ; {shown}"
 
 
 def expect_shape(got, shape, *, what: str) -> None:
@@ -204,6 +250,7 @@ def expect_close(
             f"got:       {show(actual)} ({actual.dtype})",
             f"error:     |got - expected| = {error[worst]:.3g} at index {tuple(map(int, worst))}, "
             f"allowed {allowed:.3g} ({tol}; {tol.why})",
+            f"outside:   {int(bad.sum())} of {bad.size} entries" if bad.size > 1 else "",
             f"hint:      {_diagnosis(values, wanted)}" if _diagnosis(values, wanted) else "",
         )
 
@@ -235,19 +282,45 @@ def expect_no_grad(tensor, *, what: str) -> None:
 def expect_equal(got, expected, *, what: str) -> None:
     """``got == expected`` for exact things: lengths, names, flags, integer arrays."""
     __tracebackhide__ = True
-    if isinstance(expected, np.ndarray) or isinstance(got, np.ndarray):
-        same = np.array_equal(np.asarray(got), np.asarray(expected))
-    else:
-        same = got == expected
+    try:
+        if isinstance(expected, np.ndarray) or isinstance(got, np.ndarray):
+            same = np.array_equal(np.asarray(got), np.asarray(expected))
+        else:
+            same = bool(got == expected)
+    except Exception as error:  # e.g. an engine object whose == is element-wise
+        fail(
+            f"{what} cannot be compared with the expected value",
+            f"expected:  {show_value(expected)}",
+            f"got:       {kind_of(got)}: {show_value(got)}",
+            f"error:     {type(error).__name__}: {summary(str(error))}",
+        )
     if not same:
-        fail(f"{what} differs", f"expected:  {expected!r}", f"got:       {got!r}")
+        fail(
+            f"{what} differs",
+            f"expected:  {show_value(expected)}",
+            f"got:       {show_value(got)}",
+            f"differ:    {differences(got, expected)}" if differences(got, expected) else "",
+        )
+
+
+def show_value(value) -> str:
+    """An exact value for a message: a long list or array shortened (see :func:`show`)."""
+    if isinstance(value, np.ndarray) or (
+        isinstance(value, list | tuple) and len(value) > 20 and _numeric(value)
+    ):
+        return show(value)
+    return summary(repr(value), 300)
+
+
+def _numeric(values) -> bool:
+    return all(isinstance(v, int | float | np.generic) for v in values)
 
 
 def expect_true(condition: bool, *, what: str, got=None) -> None:
     """A property that must hold, e.g. "every element is 0 or 2"."""
     __tracebackhide__ = True
     if not condition:
-        fail(f"expected {what}", f"got:       {got!r}" if got is not None else "")
+        fail(f"expected {what}", f"got:       {show_value(got)}" if got is not None else "")
 
 
 # Errors that say an argument had the wrong kind or a member is missing: an engine raising one of

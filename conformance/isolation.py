@@ -2,23 +2,23 @@
 
 When an engine kills its process (a segmentation fault, an abort, ``os._exit``), pytest-xdist
 reports the running test as failed with a bare report and starts a fresh worker. That report
-carries none of the spec's details, and the controller collects nothing itself, so
-:class:`CrashHandler` finds the spec again from the node id. When the spec was a basic one, the
-replacement workers learn it through their ``workerinput``: specs that rely on it are then
-blocked, instead of each crashing a worker in turn while re-checking it.
+carries none of the spec's details, and the controller collects nothing itself; but the spec's
+setup report came through before it ran, carrying its result record (the plugin checks basic
+specs in the call, after that report is out). :class:`CrashHandler` takes that record, marks it
+failed with the crash's message and attaches it to the crash report, so the spec counts as
+failed with all its details. When the spec was a basic one, the replacement workers learn it
+through their ``workerinput``: specs that rely on it are then blocked, instead of each crashing
+a worker in turn while re-checking it.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import time
-from pathlib import Path
-from types import ModuleType
+from collections.abc import Callable
 
 import pytest
 
-from conformance.spec import SpecInfo, info_of
-from conformance.targets import BasicSpecs, Target
+from conformance.targets import BasicSpecs
 
 CRASHED_BASICS = "conformance_crashed_basics"  # key in a pytest-xdist worker's workerinput
 
@@ -34,14 +34,15 @@ class CrashHandler:
     """pytest-xdist controller hooks: name a crashed spec so it counts as failed, and pass the
     basic specs that crashed on to the workers that replace the dead ones."""
 
-    def __init__(self, targets: list[Target], rootpath: Path, result_key: str, timeout: float):
-        self.targets = targets
-        self.rootpath = rootpath
+    def __init__(
+        self, started: Callable[[str], tuple[dict, bool] | None], result_key: str, timeout: float
+    ):
+        # node id -> the record its setup report brought and whether the spec is basic, or None
+        self.started_record = started
         self.result_key = result_key
         self.timeout = timeout  # seconds a spec may run; 0 when there is no limit
         self.started: dict[str, float] = {}  # node id -> when its worker started it
         self.crashed_basics: dict[tuple[str, str], str] = {}  # (spec id, target id) -> reason
-        self.modules: dict[str, ModuleType | None] = {}
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         self.started[nodeid] = time.monotonic()
@@ -49,17 +50,16 @@ class CrashHandler:
     @pytest.hookimpl(optionalhook=True)
     def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport, sched) -> None:
         report.longrepr = f"{report.longrepr}\n{self.when(crashitem)}\n{CRASH_EXPLANATION}"
-        info = self.spec_at(crashitem)
-        target = target_of(crashitem, self.targets)
-        if info is None or target is None:
-            return  # not a spec: pytest-xdist's report already counts it as failed
-        record = {"spec": info.id, "target": target.id, "blocked": False}
-        record["capabilities"] = sorted(info.capabilities)
-        record["about"] = info.subject
+        found = self.started_record(crashitem)
+        if found is None:
+            return  # not a spec, or it died in setup: pytest-xdist's report counts it as failed
+        record, basic = found
+        record = {**record, "outcome": "failed", "message": str(report.longrepr)}
+        record["duration"] = time.monotonic() - self.started.get(crashitem, time.monotonic())
         report.user_properties.append((self.result_key, record))
-        if info.basic:
+        if basic:
             worker = getattr(getattr(report, "node", None), "gateway", None)
-            self.crashed_basics[(info.id, target.id)] = (
+            self.crashed_basics[(record["spec"], record["target"])] = (
                 f"its worker process died (pytest-xdist worker {getattr(worker, 'id', '?')})"
             )
 
@@ -77,34 +77,6 @@ class CrashHandler:
         if 0 < self.timeout <= elapsed:
             return f"{text}, past the spec timeout of {self.timeout:g} s: most likely a hang."
         return f"{text}."
-
-    def spec_at(self, nodeid: str) -> SpecInfo | None:
-        """The @spec metadata of the test function that ``nodeid`` names, or None."""
-        path, _, rest = nodeid.partition("::")
-        if path not in self.modules:
-            self.modules[path] = load_module(self.rootpath / path)
-        name = rest.rpartition("::")[2].partition("[")[0]
-        return info_of(getattr(self.modules[path], name, None))
-
-
-def load_module(path: Path) -> ModuleType | None:
-    """A fresh copy of the spec module at ``path`` (spec modules have no import-time effects)."""
-    location = importlib.util.spec_from_file_location(f"_conformance_crashed_{path.stem}", path)
-    if location is None or location.loader is None:
-        return None
-    module = importlib.util.module_from_spec(location)
-    try:
-        location.loader.exec_module(module)
-    except Exception:  # the spec is still reported as failed, only without its capabilities
-        return None
-    return module
-
-
-def target_of(nodeid: str, targets: list[Target]) -> Target | None:
-    """The target whose id appears among the node id's parameters, the longest if several do."""
-    params = f"-{nodeid.rpartition('[')[2].rstrip(']')}-" if nodeid.endswith("]") else ""
-    found = [t for t in targets if f"-{t.id}-" in params]
-    return max(found, key=lambda t: len(t.id), default=None)
 
 
 def seed_worker(config: pytest.Config, basics: BasicSpecs) -> None:

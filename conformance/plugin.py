@@ -6,6 +6,7 @@ Registered through the ``pytest11`` entry point. Hooks stay thin; the logic live
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import warnings
 from pathlib import Path
@@ -13,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from conformance import baseline, discovery, isolation, repro
+from conformance import baseline, discovery, engine_errors, isolation, repro
 from conformance import report as report_module
 from conformance.capabilities import CAPABILITIES
-from conformance.expect import running_spec
+from conformance.expect import SpecFailure, running_spec
 from conformance.sources import DOCUMENTS
-from conformance.spec import info_of
+from conformance.spec import SpecInfo, info_of
 from conformance.targets import BasicSpecs, Target
 
 ENGINE = "--engine"
@@ -28,6 +29,7 @@ REPORT = "--conformance-report"
 BASELINE = "--baseline"
 WRITE_BASELINE = "--write-baseline"
 ISOLATE = "--isolate"
+PROBE = "--probe-undeclared"
 DEFAULT_ENGINE = "reference"
 
 RESULT = "conformance"
@@ -60,29 +62,36 @@ class Run:
             baseline.read(config.getoption(BASELINE)) if config.getoption(BASELINE) else []
         )
         self.basics = BasicSpecs()
+        self.probe = bool(config.getoption(PROBE))
         self.specs: dict[str, object] = {}  # spec id -> node id of its first item
+        self.infos: dict[str, SpecInfo] = {}  # spec id -> metadata, of the collected specs
+        self.catalogue = ""  # digest of the collected specs' metadata (see report.catalogue_digest)
         self.results: list[report_module.Result] = []
+        # node id -> its record as of setup and whether it is basic, until its call is reported
+        self.started: dict[str, tuple[dict, bool]] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Record a spec's outcome; also runs on the pytest-xdist controller."""
         found: Any = dict(report.user_properties).get(RESULT)
-        if found is None or not (report.when == "call" or report.failed or report.skipped):
+        if found is None:
             return
-        message = "" if report.passed else str(report.longrepr)[-2000:]
-        if report.skipped and isinstance(report.longrepr, tuple):
-            message = report.longrepr[2]
-        outcome = report_module.outcome_of(report, found["blocked"])
-        self.results.append(
-            report_module.Result(
-                found["spec"],
-                found["target"],
-                outcome,
-                found["capabilities"],
-                message,
-                report.nodeid,
-                found.get("about", ""),
-            )
-        )
+        if report.when == "setup" and report.passed:
+            # What a crash handler needs when the worker dies during the call
+            self.started[report.nodeid] = (found, bool(dict(report.user_properties).get(BASIC)))
+        if report.when == "call" or report.failed or report.skipped:
+            self.started.pop(report.nodeid, None)
+            self.results.append(report_module.Result(**found))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error) -> None:
+        """pytest-xdist controller: the catalogue digest from a worker, which collected."""
+        digest = getattr(node, "workeroutput", {}).get(CATALOGUE)
+        if digest:
+            self.catalogue = digest
+
+
+CATALOGUE = "conformance_catalogue"  # key in a pytest-xdist worker's workeroutput
+BASIC = "conformance_basic"  # user property: the spec is a basic one
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -115,7 +124,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         BASELINE,
         metavar="PATH",
-        help="file of spec ids the engine is known to fail; "
+        help="file of specs the engine is known to fail, one a line: 'spec.id', "
+        "'spec.id[case]', 'spec.id@engine-device' or 'spec.id[case]@engine-device'; "
         "they run as strict xfails and stale entries are reported.",
     )
     group.addoption(
@@ -127,9 +137,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "that signals cannot interrupt.",
     )
     group.addoption(
+        PROBE,
+        action="store_true",
+        help="also run the specs of capabilities the engine does not declare, to show where it "
+        "would pass, deviates or lacks a method. They never fail the run: a probed spec that "
+        "fails is reported as XFAIL ('not claimed: deviates' or 'not claimed: absent', its "
+        "message kept for -rx and the JSON report, claimed=false), one that passes as PASSED. "
+        "An xfail rather than a skip, because the spec did run and did not hold.",
+    )
+    group.addoption(
         WRITE_BASELINE,
         metavar="PATH",
-        help="write this run's failing specs to PATH in baseline format.",
+        help="write this run's failing specs to PATH in baseline format, one line per "
+        "parametrized case where a spec has cases.",
     )
 
 
@@ -166,7 +186,7 @@ def pytest_configure(config: pytest.Config) -> None:
         run = config.stash[run_key]
         isolation.seed_worker(config, run.basics)
         timeout = config.getoption("timeout", None) or config.getoption(SPEC_TIMEOUT)
-        handler = isolation.CrashHandler(run.targets, config.rootpath, RESULT, float(timeout))
+        handler = isolation.CrashHandler(run.started.get, RESULT, float(timeout))
         config.pluginmanager.register(handler, "conformance-isolation")
 
 
@@ -222,6 +242,7 @@ def pytest_itemcollected(item: pytest.Item) -> None:
         item.add_marker(pytest.mark.basic)
         item.config.stash[run_key].basics.add(info, item.obj)  # type: ignore[attr-defined]
     item.extra_keyword_matches.add(info.id)
+    item.config.stash[run_key].infos.setdefault(info.id, info)
 
 
 def own_timeout_configured(config: pytest.Config) -> bool:
@@ -242,9 +263,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         info = info_of(getattr(item, "obj", None))
         if info is None or not hasattr(item, "callspec"):
             continue
-        target = item.callspec.params["engine"].id
+        target, case = item.callspec.params["engine"].id, case_of(item)
         for entry in run.baseline:
-            if entry.matches(info.id, target):
+            if entry.matches(info.id, case, target):
                 matched.add(entry)
                 item.add_marker(pytest.mark.xfail(strict=True, reason=f"in baseline: {entry}"))
         if use_timeout and item.get_closest_marker("timeout") is None:
@@ -273,9 +294,8 @@ def engine(request: pytest.FixtureRequest):
         )
     target: Target = request.param
     reason = target.skip_reason(info)
-    if reason is None:
-        reason = request.config.stash[run_key].basics.failure(info, target)
-        request.node.stash[blocked_key] = reason is not None
+    if reason and claimed(info, target) is False and request.config.stash[run_key].probe:
+        reason = None if target.available else reason  # probed: runs although not declared
     if reason:
         pytest.skip(reason)
     instance = target.instance()
@@ -283,7 +303,51 @@ def engine(request: pytest.FixtureRequest):
         yield instance
 
 
+def claimed(info: SpecInfo, target: Target) -> bool:
+    """Whether the engine declares every capability the spec needs."""
+    return info.capabilities <= set(target.engine.capabilities)
+
+
+def case_of(item: pytest.Item) -> str:
+    """The parametrized case of a spec item: the ids of its parameters other than the engine,
+    joined by "-" as pytest joins them ("" when the spec has no parameters of its own).
+
+    Read from the item's CallSpec: its per-parametrization id list (``_idlist``, one entry per
+    parametrize call, the target's among them) without the target's entry; where that list is
+    not available, ``callspec.id`` with the target's id taken out at its place. Never from the
+    node id.
+    """
+    callspec = item.callspec
+    target = callspec.params["engine"].id
+    ids = list(getattr(callspec, "_idlist", None) or ())
+    if target in ids:
+        ids.remove(target)
+        return "-".join(ids)
+    parts = callspec.id.split("-")
+    width = target.count("-") + 1
+    for start in range(len(parts) - width + 1):
+        if "-".join(parts[start : start + width]) == target:
+            return "-".join(parts[:start] + parts[start + width :])
+    return callspec.id
+
+
 blocked_key = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function):
+    """Before a spec runs: is a basic spec it relies on failing on this target? Checked in the
+    call (not at setup) so that the setup report, which carries the spec's record to a
+    pytest-xdist controller, is out before a basic spec that crashes the worker runs."""
+    info = info_of(getattr(pyfuncitem, "obj", None))
+    if info is not None and hasattr(pyfuncitem, "callspec"):
+        target = pyfuncitem.callspec.params["engine"]
+        reason = pyfuncitem.config.stash[run_key].basics.failure(info, target)
+        pyfuncitem.stash[blocked_key] = reason is not None
+        if reason:
+            # Reported at the spec's own location (as a skip mark is), not at this line.
+            raise pytest.skip.Exception(reason, _use_item_location=True)
+    return (yield)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -292,28 +356,75 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     info = info_of(getattr(item, "obj", None))
     if info is None or not hasattr(item, "callspec"):
         return rep
+    run = item.config.stash[run_key]
     target = item.callspec.params["engine"]
+    is_claimed = claimed(info, target)
+    script = ""
     if rep.failed and call.when == "call":
-        option = item.config.stash[run_key].options[target.engine.name]
+        option = run.options[target.engine.name]
         params = {k: v for k, v in item.callspec.params.items() if k != "engine"}
         script = repro.reproduction(item.obj, option, target.device, params)  # type: ignore[attr-defined]
         if script:
             rep.sections.append(("reproduce", script))
-    # user_properties travel with the report to the pytest-xdist controller.
-    blocked = item.stash.get(blocked_key, False)
-    rep.user_properties.append(
-        (
-            RESULT,
-            {
-                "spec": info.id,
-                "target": target.id,
-                "blocked": blocked,
-                "capabilities": sorted(info.capabilities),
-                "about": info.subject,
-            },
+    found = engine_error(item, call)
+    verbose = item.config.get_verbosity() > 0
+    message = failure_message(rep, call, info, target, found, verbose)
+    outcome = report_module.outcome_of(rep, item.stash.get(blocked_key, False))
+    if not is_claimed and outcome == "failed" and found is not None and found.missing:
+        outcome = "absent"
+    if not is_claimed and rep.failed and call.when == "call":
+        # --probe-undeclared: a probed spec never fails the run; its record keeps the outcome.
+        rep.outcome = "skipped"
+        rep.wasxfail = f"not claimed: {'deviates' if outcome == 'failed' else outcome}: " + (
+            message.splitlines()[0] if message else ""
         )
+    record = report_module.result_of(
+        info,
+        case=case_of(item),
+        target=target.id,
+        claimed=is_claimed,
+        outcome=outcome,
+        message=message,
+        duration=rep.duration,
+        reproduction=script,
     )
+    # user_properties travel with the report to the pytest-xdist controller.
+    rep.user_properties.append((RESULT, dataclasses.asdict(record)))
+    if info.basic:
+        rep.user_properties.append((BASIC, True))
     return rep
+
+
+def engine_error(item: pytest.Item, call: pytest.CallInfo) -> engine_errors.EngineError | None:
+    """The error the engine raised in the spec's body, if that is how it failed."""
+    if call.when != "call" or call.excinfo is None:
+        return None
+    error = call.excinfo.value
+    # pytest's own outcomes (skip, xfail, fail, a timeout) are BaseExceptions, not Exceptions.
+    if not isinstance(error, Exception) or isinstance(error, SpecFailure):
+        return None
+    return engine_errors.examine(error, Path(inspect.getsourcefile(item.obj) or item.path))
+
+
+def failure_message(rep, call, info: SpecInfo, target: Target, found, verbose: bool) -> str:
+    """The record's message. For an error the engine raised, also the report's text: the spec's
+    header instead of the engine's traceback (which ``-v`` adds below it)."""
+    if rep.passed:
+        return ""
+    if rep.skipped and isinstance(rep.longrepr, tuple):
+        return rep.longrepr[2]
+    error = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(error, SpecFailure):
+        return str(error)
+    if found is None:
+        return str(rep.longrepr)
+    about = info.subject or ", ".join(sorted(info.capabilities))
+    text = engine_errors.failure_text(info, f"{target.engine.name} ({target.device})", found, about)
+    if verbose:
+        rep.longrepr = f"{text}\n\n{rep.longrepr}"
+    else:
+        rep.longrepr = f"{text}\n  (the full traceback: run with -v)"
+    return text
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
@@ -339,19 +450,36 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     run = config.stash.get(run_key, None)
-    if run is None or hasattr(config, "workerinput"):  # xdist workers leave it to the controller
+    if run is None:
+        return
+    if hasattr(config, "workerinput"):  # xdist workers leave the files to the controller
+        config.workeroutput[CATALOGUE] = report_module.catalogue_digest(run.infos.values())
         return
     if config.getoption(REPORT):
-        engines = [
-            {
-                "name": e.name,
-                "version": e.version,
-                "devices": list(e.devices),
-                "capabilities": sorted(e.capabilities),
-            }
-            for e in run.engines
-        ]
-        report_module.write_json(config.getoption(REPORT), run.results, engines)
+        report_module.write_json(config.getoption(REPORT), json_report(config, run))
     if config.getoption(WRITE_BASELINE):
-        failures = [(r.spec, r.target) for r in run.results if r.outcome == "failed"]
+        failures = [(r.spec, r.case, r.target) for r in run.results if r.outcome == "failed"]
         baseline.write(config.getoption(WRITE_BASELINE), failures)
+
+
+def json_report(config: pytest.Config, run: Run) -> dict:
+    engines = [
+        {
+            "name": e.name,
+            "version": e.version,
+            "devices": list(e.devices),
+            "capabilities": sorted(e.capabilities),
+        }
+        for e in run.engines
+    ]
+    targets = [{"id": t.id, "engine": t.engine.name, "device": t.device} for t in run.targets]
+    catalogue = run.catalogue if run.catalogue and not run.infos else None
+    return report_module.document(
+        run.results,
+        engines=engines,
+        targets=targets,
+        declared={t.id: frozenset(t.engine.capabilities) for t in run.targets},
+        specs=run.infos.values(),
+        catalogue=catalogue,
+        options={"probe_undeclared": run.probe, "baseline": config.getoption(BASELINE)},
+    )

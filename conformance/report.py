@@ -1,28 +1,86 @@
-"""Per-capability verdicts: what a run found, as a terminal table and a JSON report."""
+"""What a run found: one result record per spec, case and target, per-capability verdicts, the
+terminal table and the JSON report (format version 1, see docs/report-schema.json).
+
+:func:`result_of` is the one place a result record is built; the plugin and the crash handler of
+:mod:`conformance.isolation` both use it, and nobody reads a pytest node id to learn a spec's id,
+case or target.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import platform
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+FORMAT = "autograd-conformance-report"
+VERSION = 1
+DISTRIBUTION = "autograd-conformance"
 OUTCOMES = ("passed", "failed", "blocked", "skipped", "xfailed", "absent")
 
 
 @dataclass
 class Result:
+    """One spec, in one parametrized case, on one target."""
+
     spec: str
+    case: str  # the parametrized case id without the target ("" for an unparametrized spec)
     target: str
-    outcome: str  # one of OUTCOMES
+    about: str  # the capability a failure counts against; "" counts against all (old specs)
     capabilities: list[str]
-    message: str = ""
-    test: str = ""  # the pytest node id, which tells parametrized cases apart
-    about: str = ""  # the capability a failure counts against; "" counts against all
+    claimed: bool  # whether the engine declares every capability the spec needs
+    outcome: str  # one of OUTCOMES
+    message: str = ""  # the whole message, never cut
+    duration: float = 0.0
+    behaviour: str = ""
+    sources: list[str] = field(default_factory=list)
+    reproduction: str = ""  # a standalone script, or ""
 
     @property
     def counted_against(self) -> list[str]:
         return [self.about] if self.about else self.capabilities
+
+    @property
+    def name(self) -> str:
+        """``spec.id`` or ``spec.id[case]``: the spec and case, as people write it."""
+        return f"{self.spec}[{self.case}]" if self.case else self.spec
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        # A spec written before ``about`` existed that requires several capabilities counts
+        # against all of them; its record names the first (the format needs a capability).
+        data["about"] = self.about or self.capabilities[0]
+        return data
+
+
+def result_of(
+    info,
+    *,
+    case: str,
+    target: str,
+    claimed: bool,
+    outcome: str,
+    message: str = "",
+    duration: float = 0.0,
+    reproduction: str = "",
+) -> Result:
+    """The result record of spec ``info`` (a :class:`conformance.spec.SpecInfo`)."""
+    return Result(
+        spec=info.id,
+        case=case,
+        target=target,
+        about=info.subject,
+        capabilities=sorted(info.capabilities),
+        claimed=claimed,
+        outcome=outcome,
+        message=message,
+        duration=duration,
+        behaviour=info.behaviour,
+        sources=[str(source) for source in info.sources],
+        reproduction=reproduction,
+    )
 
 
 def outcome_of(report, blocked: bool) -> str:
@@ -36,12 +94,24 @@ def outcome_of(report, blocked: bool) -> str:
     return "passed"
 
 
-def verdicts(results: list[Result]) -> dict[str, dict[str, dict[str, int]]]:
-    """target -> capability -> outcome counts; a result counts against what it is about."""
+def verdicts(
+    results: list[Result], declared: dict[str, frozenset[str]] | None = None
+) -> dict[str, dict[str, dict[str, int]]]:
+    """target -> capability -> outcome counts; a result counts against what it is about.
+
+    ``declared`` maps a target id to its engine's capabilities: a probed spec that the engine
+    does not claim (``--probe-undeclared``; it needs a capability the engine does not declare)
+    counts as skipped in the verdict of a capability the engine does declare, as it would without
+    the probe, so that a claimed verdict rests on claimed specs alone.
+    """
+    declared = declared or {}
     table: dict = defaultdict(lambda: defaultdict(lambda: dict.fromkeys(OUTCOMES, 0)))
     for result in results:
         for capability in result.counted_against:
-            table[result.target][capability][result.outcome] += 1
+            outcome = result.outcome
+            if not result.claimed and capability in declared.get(result.target, ()):
+                outcome = "skipped"
+            table[result.target][capability][outcome] += 1
     return {target: dict(sorted(caps.items())) for target, caps in table.items()}
 
 
@@ -52,7 +122,13 @@ UNCLAIMED_STATES = ("not-claimed", "would-pass", "deviates", "absent")
 
 
 def verdict(counts: dict[str, int], claimed: bool = True) -> str:
-    """The state of a capability from its outcome counts (see CLAIMED_STATES, UNCLAIMED_STATES)."""
+    """The state of a capability from its outcome counts (see CLAIMED_STATES, UNCLAIMED_STATES).
+
+    Unclaimed: ``deviates`` when a probed spec failed, else ``absent`` when the adapter lacks a
+    method a spec needs, else ``would-pass`` when probed specs passed, else ``not-claimed``
+    (not probed). Claimed: ``fails``, ``blocked``, ``known-failures`` (baseline entries) in that
+    order, else ``conforms`` when a spec passed, else ``skipped``.
+    """
     if not claimed:
         if counts["failed"]:
             return "deviates"
@@ -97,7 +173,7 @@ def lines(
     """The terminal table: one block per target, its declared capabilities first, then those it
     does not claim; ``declared`` maps a target id to its engine's capabilities."""
     out = []
-    table = verdicts(results)
+    table = verdicts(results, declared)
     names = [name for capabilities in table.values() for name in capabilities]
     width = max([len("not claimed"), *map(len, names)]) + 2
     absent = any(r.outcome == "absent" for r in results)
@@ -118,13 +194,75 @@ def lines(
     return out
 
 
-def write_json(path: str, results: list[Result], engines: list[dict]) -> None:
-    data = {
-        "engines": engines,
-        "verdicts": {
-            target: {name: {**counts, "verdict": verdict(counts)} for name, counts in caps.items()}
-            for target, caps in verdicts(results).items()
+def suite_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        return "0+unknown"
+
+
+def catalogue_digest(specs) -> str:
+    """sha256 over the collected specs' metadata (``SpecInfo``), sorted by id: two reports
+    with the same digest ran the same specs with the same expectations stated."""
+    rows = [
+        {
+            "id": info.id,
+            "about": info.subject,
+            "behaviour": info.behaviour,
+            "sources": [str(source) for source in info.sources],
+            "requires": sorted(info.requires),
+            "tolerance": str(info.tolerance) if info.tolerance else None,
+            "basic": info.basic,
+        }
+        for info in sorted(specs, key=lambda info: info.id)
+    ]
+    text = json.dumps(rows, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def document(
+    results: list[Result],
+    *,
+    engines: list[dict],
+    targets: list[dict],
+    declared: dict[str, frozenset[str]],
+    specs,
+    options: dict,
+    catalogue: str | None = None,
+) -> dict:
+    """The JSON report, format version 1 (docs/report-schema.json). ``catalogue``: the digest
+    when it was computed elsewhere (by a pytest-xdist worker), else it is computed from
+    ``specs``."""
+    import pytest
+
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "suite": {"version": suite_version(), "catalogue": catalogue or catalogue_digest(specs)},
+        "environment": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "pytest": pytest.__version__,
         },
-        "specs": [asdict(result) for result in results],
+        "options": options,
+        "engines": engines,
+        "targets": targets,
+        "results": [result.to_json() for result in results],
+        "verdicts": {
+            target: {
+                name: {
+                    "state": verdict(counts, name in declared.get(target, ())),
+                    "claimed": name in declared.get(target, ()),
+                    **counts,
+                }
+                for name, counts in caps.items()
+            }
+            for target, caps in verdicts(results, declared).items()
+        },
     }
+
+
+def write_json(path: str, data: dict) -> None:
     Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

@@ -52,6 +52,15 @@ def first_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[0] if text else ''}"
 
 
+def uses(spec: SpecInfo, basic: SpecInfo) -> bool:
+    """Whether ``spec`` uses what the basic spec ``basic`` is about, so that it cannot be
+    judged while ``basic`` fails: ``basic.about in spec.capabilities`` (for a basic spec that
+    names several requirements and no ``about``, all of them)."""
+    if basic.subject:
+        return basic.subject in spec.capabilities
+    return basic.capabilities <= spec.capabilities
+
+
 class BasicSpecs:
     """The basic specs of a run and, per target, whether each passes.
 
@@ -72,7 +81,7 @@ class BasicSpecs:
         if spec.basic:
             return None
         for basic, function in self.specs.values():
-            if not basic.capabilities <= spec.capabilities:
+            if not uses(spec, basic):
                 continue
             if target.skip_reason(basic):
                 continue

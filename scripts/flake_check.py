@@ -33,8 +33,8 @@ SPECS = Path(__file__).resolve().parent.parent / "specs"
 @dataclass
 class RunResult:
     seed: int
-    outcomes: dict[str, str] = field(default_factory=dict)  # test node id -> outcome
-    messages: dict[str, str] = field(default_factory=dict)  # node id -> message if not passed
+    outcomes: dict[str, str] = field(default_factory=dict)  # spec[case]@target -> outcome
+    messages: dict[str, str] = field(default_factory=dict)  # the same -> message if not passed
     problem: str = ""  # why the run gave no report
     seconds: float = 0.0
 
@@ -69,16 +69,18 @@ def run_once(engine: str, seed: int, specs: str, extra: list[str], folder: Path)
         tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
         result.problem = f"exit code {done.returncode}, no report: " + " | ".join(tail)
         return result
-    for spec in json.loads(report.read_text())["specs"]:
-        result.outcomes[spec["test"]] = spec["outcome"]
-        if spec["outcome"] != "passed":
-            result.messages[spec["test"]] = spec["message"]
+    for record in json.loads(report.read_text())["results"]:
+        name = record["spec"] + (f"[{record['case']}]" if record["case"] else "")
+        name += f"@{record['target']}"
+        result.outcomes[name] = record["outcome"]
+        if record["outcome"] != "passed":
+            result.messages[name] = record["message"]
     return result
 
 
 def find_flakes(runs: list[RunResult]) -> dict[str, dict[str, list[int]]]:
-    """Node id -> outcome -> seeds, for the tests whose outcome was not the same in every run
-    (a test missing from a run that produced a report counts as the outcome "missing")."""
+    """spec[case]@target -> outcome -> seeds, for the specs whose outcome was not the same in
+    every run (a spec missing from a run that produced a report counts as "missing")."""
     complete = [run for run in runs if not run.problem]
     tests = {test for run in complete for test in run.outcomes}
     flakes = {}

@@ -19,7 +19,7 @@ requires_torch = pytest.mark.skipif(
 
 
 def run_catalogue(pytester, engine: str, *args: str) -> list[dict]:
-    """Outcomes of every spec (the JSON report's "specs" list) for ``engine``.
+    """Outcomes of every spec (the JSON report's "results" list) for ``engine``.
 
     Runs in-process (fast, and patches applied by a mutant take effect), except for PyTorch:
     pytester forgets modules imported during an in-process run, and importing torch's extension
@@ -39,7 +39,7 @@ def run_catalogue(pytester, engine: str, *args: str) -> list[dict]:
         "-q",
         *args,
     )
-    return json.loads(report.read_text())["specs"]
+    return json.loads(report.read_text())["results"]
 
 
 def failing(results: list[dict]) -> list[dict]:
@@ -47,6 +47,9 @@ def failing(results: list[dict]) -> list[dict]:
 
 
 def matches(result: dict, wanted: str) -> bool:
-    """Whether ``wanted`` ("spec.id" or "spec.id[params]") names this result."""
+    """Whether ``wanted`` ("spec.id", "spec.id[case]" or "spec.id[target-case]") names this
+    result."""
     spec, _, params = wanted.partition("[")
-    return result["spec"] == spec and (not params or result["test"].endswith("[" + params))
+    params = params.removesuffix("]")
+    cases = {result["case"], f"{result['target']}-{result['case']}".rstrip("-")}
+    return result["spec"] == spec and (not params or params in cases)

@@ -537,14 +537,13 @@ def run_specs(pytester, monkeypatch, engine: type, spec_ids: list[str]) -> list[
         plugins=[watch],
     )
     assert not watch.new, f"extend torch_warmed_up to import {sorted(watch.new)[:5]}"
-    return json.loads((pytester.path / "report.json").read_text())["specs"]
+    return json.loads((pytester.path / "report.json").read_text())["results"]
 
 
 def names(result: dict, wanted: str) -> bool:
-    """Whether ``wanted`` ("spec.id" or "spec.id[param]") names this result; test ids read
-    "test_x[<engine>-<device>-<param>]"."""
-    spec, _, param = wanted.partition("[")
-    return result["spec"] == spec and (not param or result["test"].endswith(f"-{param}"))
+    """Whether ``wanted`` ("spec.id" or "spec.id[case]") names this result."""
+    spec, _, case = wanted.partition("[")
+    return result["spec"] == spec and (not case or result["case"] == case.removesuffix("]"))
 
 
 @requires_torch
@@ -577,4 +576,6 @@ def test_unchanged_engine_passes_the_specs_that_catch_the_plants(
     results = run_specs(pytester, monkeypatch, UnchangedEngine, wanted)
     assert {spec.partition("[")[0] for spec in wanted} <= {r["spec"] for r in results}
     named = {spec.partition("[")[0] for spec in wanted}
-    assert not [r["test"] for r in results if r["spec"] in named and r["outcome"] != "passed"]
+    assert not [
+        (r["spec"], r["case"]) for r in results if r["spec"] in named and r["outcome"] != "passed"
+    ]

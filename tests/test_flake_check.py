@@ -41,7 +41,7 @@ def test_a_seed_dependent_spec_is_reported_with_its_seeds(flake_check, pytester,
     code = flake_check.main(["--specs", str(specs), "--runs=2", "--jobs=2", "--seed=1"])
     out = capsys.readouterr().out
     assert code == 1, out
-    assert "FLAKY test_demo.py::test_coin[reference-cpu]: " in out
+    assert "FLAKY demo.coin@reference-cpu: " in out
     assert "steady" not in out.split("\n\n", 1)[1]  # only the coin is flaky
     assert "expected heads" in out  # the failure message of one failing run
     assert f"repeat the whole run: pytest {specs} --engine=reference -p randomly" in out

@@ -52,7 +52,7 @@ def run(pytester, monkeypatch):
 
 def by_spec(report: dict) -> dict[str, list[dict]]:
     found: dict[str, list[dict]] = {}
-    for result in report["specs"]:
+    for result in report["results"]:
         found.setdefault(result["spec"], []).append(result)
     return found
 
@@ -61,7 +61,7 @@ def check_complete(result, report: dict) -> None:
     """Every test pytest ran is in the report, and the verdict table was printed."""
     counts = result.parseoutcomes()
     ran = sum(counts.get(key, 0) for key in ("passed", "failed", "skipped", "error", "errors"))
-    assert len(report["specs"]) == ran
+    assert len(report["results"]) == ran
     result.stdout.fnmatch_lines(["*conformance verdict*"])
 
 
@@ -71,7 +71,7 @@ def check_basics_fail_and_block_the_rest(report: dict, target: str, blocker: str
     others = [r for name, results in specs.items() if name not in BASICS for r in results]
     assert others and all(r["outcome"] == "blocked" for r in others)
     assert all(f"blocked by basic spec {blocker}" in r["message"] for r in others)
-    assert report["verdicts"][target]["tensor.core"]["verdict"] == "fails"
+    assert report["verdicts"][target]["tensor.core"]["state"] == "fails"
 
 
 # -- engines that raise or return garbage ------------------------------------------------------
@@ -88,8 +88,8 @@ def check_basics_fail_and_block_the_rest(report: dict, target: str, blocker: str
             "stringtensors-cpu",
             [
                 "*could not read a tensor back as NumPy*",
-                "*value:     builtins.str*",
-                "*error:     AttributeError: 'str' object has no attribute 'numpy'*",
+                "*value:     a str: *",
+                "*error:     a string is not a tensor*",
             ],
         ),
         (
@@ -141,7 +141,7 @@ def test_hang_deaf_to_signals_is_stopped_by_the_thread_method_under_isolation(ru
     args = ("--spec-timeout=0.5", "--timeout-method=thread", "--isolate", "-k", ONE_EACH)
     result, report = run("DeafHangingEngine", *args, subprocess=True)
     check_complete(result, report)
-    outcomes = {r["spec"]: r["outcome"] for r in report["specs"]}
+    outcomes = {r["spec"]: r["outcome"] for r in report["results"]}
     assert outcomes == {"basics.tensor_roundtrip": "failed", "autograd.square_grad": "blocked"}
     result.stdout.fnmatch_lines(
         [
@@ -181,9 +181,9 @@ def test_every_way_of_dying_is_isolated(run, engine, stderr):
     result, report = run(engine, "--isolate", "-k", ONE_EACH, subprocess=True)
     check_complete(result, report)
     target = f"{engine.removesuffix('Engine').lower()}-cpu"
-    outcomes = {r["spec"]: r["outcome"] for r in report["specs"]}
+    outcomes = {r["spec"]: r["outcome"] for r in report["results"]}
     assert outcomes == {"basics.tensor_roundtrip": "failed", "autograd.square_grad": "blocked"}
-    assert report["verdicts"][target]["tensor.core"]["verdict"] == "fails"
+    assert report["verdicts"][target]["tensor.core"]["state"] == "fails"
     result.stdout.fnmatch_lines(
         [
             "*worker 'gw0' crashed while running 'specs/test_basics.py::test_tensor_roundtrip*",
@@ -201,15 +201,15 @@ def test_crash_in_one_function_fails_only_its_specs(run):
     selection = "jacobian_linear or square_grad or chain_rule"
     result, report = run("SegfaultInJacobianEngine", "--isolate", "-k", selection, subprocess=True)
     check_complete(result, report)
-    outcomes = {r["spec"]: r["outcome"] for r in report["specs"]}
+    outcomes = {r["spec"]: r["outcome"] for r in report["results"]}
     assert outcomes == {
         "autograd.jacobian_linear": "failed",
         "autograd.square_grad": "passed",
         "autograd.chain_rule": "passed",
     }
     verdicts = report["verdicts"]["segfaultjacobian-cpu"]
-    assert verdicts["autograd.jacobian"]["verdict"] == "fails"
-    assert verdicts["autograd.backward"]["verdict"] == "conforms"
+    assert verdicts["autograd.jacobian"]["state"] == "fails"
+    assert verdicts["autograd.backward"]["state"] == "conforms"
 
 
 def test_crash_without_isolation_ends_the_run_visibly(run):

@@ -32,7 +32,7 @@ def test_correct_engine_passes_everything(pytester, engine):
     # The documents' side of each PyTorch/document alternative is not declared by these engines.
     declined = set(ALTERNATIVES.values())
     bad = [
-        f"{r['test']}: {r['outcome']}"
+        f"{r['spec']}[{r['case']}]: {r['outcome']}"
         for r in results
         if r["outcome"] != "passed" and not (r["outcome"] == "skipped" and r["about"] in declined)
     ]
@@ -44,7 +44,7 @@ def test_reference_and_torch_agree(pytester):
     results = run_catalogue(pytester, "reference,torch")
     outcomes: dict[str, dict[str, str]] = {}
     for r in results:
-        case = r["test"].rsplit("[", 1)[0] + "[" + r["test"].rsplit("[", 1)[1].split("-", 2)[-1]
+        case = f"{r['spec']}[{r['case']}]"
         outcomes.setdefault(case, {})[r["target"]] = r["outcome"]
     differ = {
         case: by_target

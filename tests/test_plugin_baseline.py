@@ -24,8 +24,13 @@ def with_baseline(run, text: str, *specs: str, engine: str = TINY_ENGINE):
 
 @pytest.mark.parametrize(
     "entry",
-    ["demo.square_grad", "demo.square_grad[tiny-cpu]", "  demo.square_grad   # sign, issue 12"],
-    ids=["every-target", "one-target", "with-comment"],
+    [
+        "demo.square_grad",
+        "demo.square_grad@tiny-cpu",
+        "demo.square_grad[tiny-cpu]",  # the form written before cases could be named
+        "  demo.square_grad   # sign, issue 12",
+    ],
+    ids=["every-target", "one-target", "one-target-old-form", "with-comment"],
 )
 def test_listed_failure_is_an_expected_failure(run, entry):
     result = with_baseline(run, f"# known failures\n\n{entry}\n", WRONG_SIGN, PASSING)
@@ -33,14 +38,14 @@ def test_listed_failure_is_an_expected_failure(run, entry):
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["XFAIL *test_square_grad[[]tiny-cpu[]] - in baseline: demo.*"])
     data = json.loads((run.pytester.path / "out.json").read_text())
-    assert {r["spec"]: r["outcome"] for r in data["specs"]} == {
+    assert {r["spec"]: r["outcome"] for r in data["results"]} == {
         "demo.square_grad": "xfailed",
         "demo.passing": "passed",
     }
     verdicts = data["verdicts"]["tiny-cpu"]
-    assert verdicts["autograd.backward"]["verdict"] == "known-failures"
+    assert verdicts["autograd.backward"]["state"] == "known-failures"
     # the known failure counts against what its spec is about only
-    assert verdicts["tensor.core"]["verdict"] == "conforms"
+    assert verdicts["tensor.core"]["state"] == "conforms"
 
 
 def test_listed_spec_that_passes_fails_the_run(run):
@@ -82,9 +87,9 @@ def test_written_baseline_lists_failures_and_round_trips(run):
     run(engines, "--write-baseline=known.txt").assert_outcomes(failed=3, passed=2, skipped=3)
     assert (run.pytester.path / "known.txt").read_text().splitlines() == [
         "# Specs known to fail; written by --write-baseline. One entry per line.",
-        "demo.square_grad[tiny-cpu]",
-        "demo.sum_off[tiny-cpu]",
-        "demo.sum_off[tinytensors-cpu]",
+        "demo.square_grad@tiny-cpu",
+        "demo.sum_off@tiny-cpu",
+        "demo.sum_off@tinytensors-cpu",
     ]
     result = run(engines, "--baseline=known.txt")
     result.assert_outcomes(xfailed=3, passed=2, skipped=3)
@@ -94,7 +99,7 @@ def test_written_baseline_lists_failures_and_round_trips(run):
 def test_written_baseline_under_xdist(run):
     run.write(WRONG_SIGN, PASSING)
     run(TINY_ENGINE, "--write-baseline=known.txt", "-n", "2", subprocess=True)
-    assert "demo.square_grad[tiny-cpu]" in (run.pytester.path / "known.txt").read_text()
+    assert "demo.square_grad@tiny-cpu" in (run.pytester.path / "known.txt").read_text()
 
 
 # -- bad baselines are usage errors ------------------------------------------------------------
@@ -104,7 +109,8 @@ def test_written_baseline_under_xdist(run):
         ("demo.ok\ndemo.square_grad[tiny-cpu\n", "known.txt:2: 'demo.square_grad[[]tiny-cpu' is*"),
         (
             "Demo.Upper\n",
-            "known.txt:1: 'Demo.Upper' is not 'spec.id' or 'spec.id[[]engine-device[]]'",
+            "known.txt:1: 'Demo.Upper' is not 'spec.id', 'spec.id[[]case[]]', "
+            "'spec.id@engine-device' or 'spec.id[[]case[]]@engine-device'",
         ),
         ("demo.a demo.b\n", "known.txt:1: 'demo.a demo.b' is not*"),
     ],
@@ -127,32 +133,79 @@ def test_missing_baseline_is_a_usage_error(run):
 # -- read and write, without pytest ------------------------------------------------------------
 def test_read_skips_comments_and_blank_lines(tmp_path):
     path = tmp_path / "known.txt"
-    path.write_text("# header\n\noptim.adam_bias   # all targets\n  loss.bce[mine-cuda:1]\n")
+    path.write_text(
+        "# header\n\noptim.adam_bias   # all targets\n  loss.bce@mine-cuda:1\n"
+        "loss.mse[float64-2x3]\nloss.l1[a]@mine-cpu\n"
+    )
     entries = baseline.read(str(path))
     assert entries == [
-        baseline.Entry("optim.adam_bias", None, 3),
-        baseline.Entry("loss.bce", "mine-cuda:1", 4),
+        baseline.Entry("optim.adam_bias", None, None, 3),
+        baseline.Entry("loss.bce", None, "mine-cuda:1", 4),
+        baseline.Entry("loss.mse", "float64-2x3", None, 5),
+        baseline.Entry("loss.l1", "a", "mine-cpu", 6),
     ]
-    assert [str(entry) for entry in entries] == ["optim.adam_bias", "loss.bce[mine-cuda:1]"]
+    assert [str(entry) for entry in entries] == [
+        "optim.adam_bias",
+        "loss.bce@mine-cuda:1",
+        "loss.mse[float64-2x3]",
+        "loss.l1[a]@mine-cpu",
+    ]
 
 
 @pytest.mark.parametrize(
-    ("target", "spec_id", "target_id", "matches"),
+    ("entry", "spec_id", "case", "target_id", "matches"),
     [
-        (None, "demo.a", "tiny-cpu", True),
-        (None, "demo.b", "tiny-cpu", False),
-        ("tiny-cpu", "demo.a", "tiny-cpu", True),
-        ("tiny-cpu", "demo.a", "tiny-cuda", False),
+        ((None, None), "demo.a", "", "tiny-cpu", True),
+        ((None, None), "demo.a", "x", "tiny-cpu", True),  # every case
+        ((None, None), "demo.b", "", "tiny-cpu", False),
+        ((None, "tiny-cpu"), "demo.a", "x", "tiny-cpu", True),
+        ((None, "tiny-cpu"), "demo.a", "", "tiny-cuda", False),
+        (("x", None), "demo.a", "x", "tiny-cuda", True),
+        (("x", None), "demo.a", "y", "tiny-cuda", False),
+        (("x", "tiny-cpu"), "demo.a", "x", "tiny-cpu", True),
+        (("x", "tiny-cpu"), "demo.a", "x", "tiny-cuda", False),
+        (("tiny-cpu", None), "demo.a", "", "tiny-cpu", True),  # the old form: a target
+        (("tiny-cpu", None), "demo.a", "", "tiny-cuda", False),
     ],
 )
-def test_entry_matches(target, spec_id, target_id, matches):
-    assert baseline.Entry("demo.a", target, 1).matches(spec_id, target_id) is matches
+def test_entry_matches(entry, spec_id, case, target_id, matches):
+    assert baseline.Entry("demo.a", *entry, 1).matches(spec_id, case, target_id) is matches
 
 
 def test_write_then_read_round_trips(tmp_path):
     path = str(tmp_path / "known.txt")
-    baseline.write(path, [("demo.b", "x-cpu"), ("demo.a", "x-cpu"), ("demo.b", "x-cpu")])
-    assert [str(entry) for entry in baseline.read(path)] == ["demo.a[x-cpu]", "demo.b[x-cpu]"]
+    failures = [("demo.b", "", "x-cpu"), ("demo.a", "f64", "x-cpu"), ("demo.b", "", "x-cpu")]
+    baseline.write(path, failures)
+    assert [str(entry) for entry in baseline.read(path)] == ["demo.a[f64]@x-cpu", "demo.b@x-cpu"]
+
+
+PARAMETRIZED = spec_source(
+    "scaled",
+    requires="set()",
+    decorators='@pytest.mark.parametrize("factor", [1.0, 2.0], ids=["one", "two"])\n',
+    arguments="engine, factor",
+    body="expect_close(engine.tensor(factor), 1.0, what='x')",  # passes for one, fails for two
+)
+
+
+def test_one_failing_case_round_trips(run):
+    run.write(PARAMETRIZED, WRONG_SIGN)
+    first = run(TINY_ENGINE, "--write-baseline=known.txt")
+    first.assert_outcomes(passed=1, failed=2)
+    assert (run.pytester.path / "known.txt").read_text().splitlines()[1:] == [
+        "demo.scaled[two]@tiny-cpu",
+        "demo.square_grad@tiny-cpu",
+    ]
+    replay = run(TINY_ENGINE, "--baseline=known.txt")
+    replay.assert_outcomes(passed=1, xfailed=2)
+    assert replay.ret == pytest.ExitCode.OK
+
+
+def test_a_case_entry_covers_that_case_on_every_target(run):
+    run.write(PARAMETRIZED)
+    run.pytester.makefile(".txt", known="demo.scaled[two]\n")
+    result = run(f"--engine={TINY}:TinyEngine,{TINY}:TensorsOnlyEngine", "--baseline=known.txt")
+    result.assert_outcomes(passed=2, xfailed=2)
 
 
 def test_write_into_a_missing_folder_raises_a_baseline_error(tmp_path):

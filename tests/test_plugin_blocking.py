@@ -169,6 +169,37 @@ def test_only_basic_specs_within_the_dependants_requirements_block():
     assert body.runs == 0
 
 
+def about_info(name: str, about: str, *requires: str, basic: bool = False) -> SpecInfo:
+    return SpecInfo(
+        id=f"demo.{name}",
+        behaviour="an example behaviour sentence",
+        sources=(Source(MATHEMATICS, "example"),),
+        requires=frozenset(requires),
+        basic=basic,
+        about=about,
+    )
+
+
+@pytest.mark.parametrize(
+    ("dependant", "blocked"),
+    [
+        # uses what the basic spec is about, though not its prerequisite autograd.backward
+        (about_info("sum", "tensor.ops"), True),
+        (about_info("grad_of_sum", "autograd.backward", "tensor.ops"), True),
+        # uses the basic spec's prerequisite only: the basic spec's failure says nothing of it
+        (about_info("square", "autograd.backward"), False),
+        (about_info("scalar", "tensor.core"), False),
+    ],
+    ids=["uses-about", "uses-about-and-more", "uses-prerequisite-only", "uses-neither"],
+)
+def test_blocking_follows_what_the_dependant_uses(dependant, blocked):
+    basics, body = BasicSpecs(), CountingBasic()
+    basics.add(about_info("arrays", "tensor.ops", "autograd.backward", basic=True), body)
+    reason = basics.failure(dependant, Target(BrokenTensorEngine(), "cpu"))
+    assert (reason is not None) is blocked
+    assert body.runs == int(blocked)
+
+
 def test_basic_spec_the_target_cannot_run_blocks_nothing():
     basics, body = BasicSpecs(), CountingBasic()
     basics.add(info("backward", "autograd.backward", basic=True), body)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -103,7 +104,138 @@ def test_engine_error_still_gets_a_reproduction(run):
     run.write(spec_source(requires="set()", body="engine.tensor(1.0)"))
     result = run(f"--engine={TINY}:BrokenTensorEngine")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["E *RuntimeError: tensor creation is broken", "*- reproduce -*"])
+    result.stdout.fnmatch_lines(["*RuntimeError: tensor creation is broken*", "*- reproduce -*"])
+
+
+# -- an error the engine raises is a spec failure with the spec's header ------------------------
+ENGINE_ERROR = spec_source(
+    requires="set()",
+    body="x = engine.tensor(1.0)\nengine.tensor(2.0)",
+    extra='note="a note for the reader",',
+)
+
+
+def test_engine_error_has_the_spec_header_and_the_engine_frame(run):
+    run.write(ENGINE_ERROR)
+    result = run(f"--engine={TINY}:BrokenTensorEngine", "--conformance-report=out.json")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "spec demo.square_grad failed on tinybrokentensor (cpu): the engine raised "
+            "RuntimeError: tensor creation is broken at test_demo.py:14",
+            "  behaviour: for y = x**2 at x = 3 the gradient is 6",
+            "  in engine: */tests/tiny_engine.py:* in tensor: "
+            'raise RuntimeError("tensor creation is broken")',
+            f"  source:    {PY_COURSE} § Autograd",
+            "  note:      a note for the reader",
+            "  (the full traceback: run with -v)",
+            "*- reproduce -*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*def tensor(self, data, **options):*")  # no traceback
+    (record,) = json.loads((run.pytester.path / "out.json").read_text())["results"]
+    assert record["message"].startswith(
+        "spec demo.square_grad failed on tinybrokentensor (cpu): the engine raised RuntimeError"
+    )
+
+
+def test_verbose_adds_the_full_traceback(run):
+    run.write(ENGINE_ERROR)
+    result = run(f"--engine={TINY}:BrokenTensorEngine", "-v")
+    result.stdout.fnmatch_lines(
+        [
+            "spec demo.square_grad failed on tinybrokentensor (cpu): the engine raised *",
+            "*def tensor(self, data, **options):*",
+            "E       RuntimeError: tensor creation is broken",
+        ]
+    )
+
+
+def test_absent_method_under_a_declared_capability_says_so(run):
+    body = "x = engine.tensor(1.0, requires_grad=True)\nengine.sgd([x], lr=0.1)"
+    run.write(spec_source(requires='{"optim.sgd"}', body=body))
+    result = run(f"--engine={TINY}:SgdDeclaredEngine")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "spec demo.square_grad failed on tinysgd (cpu): the engine raised "
+            "NotImplementedError: * at test_demo.py:14",
+            "  absent:    the adapter declares optim.sgd but does not implement engine.sgd",
+        ]
+    )
+
+
+def test_missing_member_under_a_declared_capability_says_so(run):
+    run.write(spec_source(body="x = engine.tensor(1.0, requires_grad=True)\nx.retain_grad()"))
+    result = run(f"--engine={TINY}:TinyEngine")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*the engine raised AttributeError: 'TinyTensor' object has no attribute "
+            "'retain_grad' at test_demo.py:14",
+            "  absent:    the adapter declares autograd.backward but its objects have no "
+            "member 'retain_grad'",
+        ]
+    )
+
+
+WRONG_RESULTS = {
+    "string": (
+        "expect_close('1.0', 1.0, what='v')",
+        ["could not read a tensor back as NumPy", "*value:     a str: '1.0'", "*a string is not*"],
+    ),
+    "ragged-list": (
+        "expect_shape([[1.0], [1.0, 2.0]], (2,), what='v')",
+        ["could not read a tensor back as NumPy", "*value:     a list of length 2: *"],
+    ),
+    "not-convertible": (
+        "expect_close(object(), 1.0, what='v')",
+        ["could not read a tensor back as NumPy", "*value:     a object: <object object at*"],
+    ),
+    "list-of-nodes": (
+        "expect_shape([object(), object()], (2,), what='v')",
+        ["expected a tensor of numbers", "*got:       a list of length 2: [[]<object*"],
+    ),
+    "element-wise-equality": (
+        "expect_equal(engine.tensor([1.0, 2.0]).data, [1.0, 3.0], what='v')",
+        ["v differs", "*differ:    1 of 2 entries differ; at 1: expected *3*, got *2*"],
+    ),
+}
+
+
+@pytest.mark.parametrize(("body", "lines"), WRONG_RESULTS.values(), ids=WRONG_RESULTS.keys())
+def test_helpers_report_an_unexpected_result_instead_of_crashing(run, body, lines):
+    run.write(spec_source(requires="set()", body=body))
+    result = run(f"--engine={TINY}:TinyEngine")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["E *SpecFailure: spec demo.square_grad failed on tiny (cpu): " + lines[0], *lines[1:]]
+    )
+    result.stdout.no_fnmatch_line("*the engine raised*")
+    result.stdout.no_fnmatch_line("*During handling of the above exception*")
+
+
+def test_long_values_are_summarised(run):
+    body = "expect_equal(list(range(200)), [0, 1] + list(range(3, 201)), what='indices')"
+    close = "expect_close(engine.tensor(list(range(200))), list(range(1, 201)), what='values')"
+    run.write(
+        spec_source("equal", requires="set()", body=body),
+        spec_source("close", requires="set()", body=close),
+    )
+    result = run(f"--engine={TINY}:TinyEngine")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "E *expected:  [[]  0,   1,   3, ..., 198, 199, 200] (200 entries)",
+            "E *got:       [[]  0,   1,   2, ..., 197, 198, 199] (200 entries)",
+            "E *differ:    198 of 200 entries differ; at 2: expected 3, got 2; "
+            "at 3: expected 4, got 3; at 4: expected 5, got 4",
+            "E *outside:   200 of 200 entries",
+        ],
+        consecutive=False,
+    )
+    assert "100, 101" not in result.stdout.str()
+    assert max(len(line) for line in result.outlines) < 200
 
 
 # -- reproductions -----------------------------------------------------------------------------

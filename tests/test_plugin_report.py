@@ -119,9 +119,9 @@ def test_failure_counts_against_what_the_spec_is_about(run):
 def test_table_stays_aligned_for_long_capability_names():
     long = "autograd.nonleaf_grad_warning"
     results = [
-        report.Result("demo.a", "e-cpu", "passed", [long], about=long),
-        report.Result("demo.b", "e-cpu", "failed", ["tensor.ops"], about="tensor.ops"),
-        report.Result("demo.c", "e-cpu", "skipped", ["optim.sgd"], about="optim.sgd"),
+        report.Result("demo.a", "", "e-cpu", long, [long], True, "passed"),
+        report.Result("demo.b", "", "e-cpu", "tensor.ops", ["tensor.ops"], True, "failed"),
+        report.Result("demo.c", "", "e-cpu", "optim.sgd", ["optim.sgd"], False, "skipped"),
     ]
     table = report.lines(results, {"e-cpu": "e 1"}, {"e-cpu": frozenset({long, "tensor.ops"})})
     assert table[0] == "e-cpu (e 1)"
@@ -142,6 +142,22 @@ def read_report(run, *args: str, subprocess: bool = False) -> dict:
 
 def test_json_report(run):
     data = read_report(run)
+    assert (data["format"], data["version"]) == ("autograd-conformance-report", 1)
+    assert set(data) == {
+        "format",
+        "version",
+        "suite",
+        "environment",
+        "options",
+        "engines",
+        "targets",
+        "results",
+        "verdicts",
+    }
+    assert data["suite"]["version"] == report.suite_version() != ""
+    assert len(data["suite"]["catalogue"]) == 64
+    assert data["environment"]["pytest"] == pytest.__version__
+    assert data["options"] == {"probe_undeclared": False, "baseline": None}
     assert [e["name"] for e in data["engines"]] == ["tiny", "tinybrokenadd"]
     assert data["engines"][0] == {
         "name": "tiny",
@@ -149,22 +165,77 @@ def test_json_report(run):
         "devices": ["cpu"],
         "capabilities": ["autograd.backward", "tensor.core", "tensor.ops"],
     }
-    assert {(r["spec"], r["target"]): r["outcome"] for r in data["specs"]} == SPEC_OUTCOMES
-    by_id = {(r["spec"], r["target"]): r for r in data["specs"]}
+    assert data["targets"][1] == {
+        "id": "tinybrokenadd-cpu",
+        "engine": "tinybrokenadd",
+        "device": "cpu",
+    }
+    assert {(r["spec"], r["target"]): r["outcome"] for r in data["results"]} == SPEC_OUTCOMES
+    by_id = {(r["spec"], r["target"]): r for r in data["results"]}
     blocked = by_id["demo.square_grad", "tinybrokenadd-cpu"]
     assert blocked["message"].startswith("Skipped: blocked by basic spec demo.add_backward")
-    assert blocked["test"] == "test_demo.py::test_square_grad[tinybrokenadd-cpu]"
-    assert "x.grad is not close" in by_id["demo.add_backward", "tinybrokenadd-cpu"]["message"]
-    assert by_id["demo.sgd_step", "tiny-cpu"]["capabilities"] == ["optim.sgd", "tensor.core"]
-    sgd = data["verdicts"]["tiny-cpu"]["optim.sgd"]
-    assert sgd == {**dict.fromkeys(report.OUTCOMES, 0), "skipped": 1, "verdict": "skipped"}
+    failed = by_id["demo.add_backward", "tinybrokenadd-cpu"]
+    assert failed["message"].startswith(
+        "spec demo.add_backward failed on tinybrokenadd (cpu): x.grad is not close"
+    )
+    assert (
+        "run(test_add_backward, engine='tests.tiny_engine:BrokenAddBackwardEngine'"
+        in (failed["reproduction"])
+    )
+    assert set(failed) == {
+        "spec",
+        "case",
+        "target",
+        "about",
+        "capabilities",
+        "claimed",
+        "outcome",
+        "message",
+        "duration",
+        "behaviour",
+        "sources",
+        "reproduction",
+    }
+    assert (failed["case"], failed["about"], failed["claimed"]) == ("", "autograd.backward", True)
+    assert failed["behaviour"] == "for y = x**2 at x = 3 the gradient is 6"
+    assert failed["sources"] == ["003_6019b0b13895e324.txt § Autograd"]
+    assert failed["duration"] >= 0
+    sgd = by_id["demo.sgd_step", "tiny-cpu"]
+    assert (sgd["capabilities"], sgd["claimed"]) == (["optim.sgd", "tensor.core"], False)
+    assert data["verdicts"]["tiny-cpu"]["optim.sgd"] == {
+        **dict.fromkeys(report.OUTCOMES, 0),
+        "skipped": 1,
+        "state": "not-claimed",
+        "claimed": False,
+    }
     backward = data["verdicts"]["tinybrokenadd-cpu"]["autograd.backward"]
-    assert (backward["failed"], backward["blocked"], backward["verdict"]) == (1, 1, "fails")
+    assert (backward["failed"], backward["blocked"], backward["state"]) == (1, 1, "fails")
+    assert backward["claimed"] is True
+
+
+def test_json_report_keeps_whole_messages(run):
+    body = "expect_equal(list(range(400)), list(range(1, 401)), what='the indices')"
+    run.write(spec_source("long_message", requires="set()", body=body))
+    run(f"--engine={TINY}:TinyEngine", "--conformance-report=out.json")
+    (result,) = json.loads((run.pytester.path / "out.json").read_text())["results"]
+    assert result["message"].startswith("spec demo.long_message failed on tiny (cpu): the indices")
+    assert result["message"] == result["message"].strip() and "source:" in result["message"]
+
+
+def test_catalogue_digest_follows_the_spec_metadata():
+    from tests.test_plugin_blocking import info
+
+    one, two = info("a", "tensor.ops"), info("b", "autograd.backward")
+    assert report.catalogue_digest([one, two]) == report.catalogue_digest([two, one])
+    changed = info("b", "autograd.backward", basic=True)
+    assert report.catalogue_digest([one, two]) != report.catalogue_digest([one, changed])
 
 
 def test_json_report_under_xdist(run):
     data = read_report(run, "-n", "2", subprocess=True)
-    assert {(r["spec"], r["target"]): r["outcome"] for r in data["specs"]} == SPEC_OUTCOMES
+    assert {(r["spec"], r["target"]): r["outcome"] for r in data["results"]} == SPEC_OUTCOMES
+    # the digest comes from a worker, which collected the specs
+    assert data["suite"]["catalogue"] == read_report(run)["suite"]["catalogue"]
 
 
 @pytest.mark.parametrize("option", ["--conformance-report", "--write-baseline"])
@@ -215,3 +286,48 @@ def fake_report(outcome: str, **attributes) -> SimpleNamespace:
 )
 def test_outcome_of(outcome, attributes, blocked, expected):
     assert report.outcome_of(fake_report(outcome, **attributes), blocked) == expected
+
+
+# -- the parametrized case, from the item's CallSpec -------------------------------------------
+CASES = spec_source(
+    "cases",
+    requires="set()",
+    decorators='@pytest.mark.parametrize("n", [1, 2], ids=["one", "two-x"])\n'
+    '@pytest.mark.parametrize("dtype", ["float32"])\n',
+    arguments="engine, n, dtype",
+    body="expect_close(engine.tensor(float(n), dtype=dtype), 1.0, what='n')",
+)
+
+
+def test_each_record_names_its_case_apart_from_the_target(run):
+    run.write(CASES, MIXED[1])
+    run(TWO_ENGINES, "--conformance-report=out.json")
+    data = json.loads((run.pytester.path / "out.json").read_text())
+    found = {(r["spec"], r["case"], r["target"]): r["outcome"] for r in data["results"]}
+    assert found == {
+        # pytest joins the ids of stacked parametrize marks from the innermost out
+        ("demo.cases", "float32-one", "tiny-cpu"): "passed",
+        ("demo.cases", "float32-two-x", "tiny-cpu"): "failed",
+        ("demo.cases", "float32-one", "tinybrokenadd-cpu"): "passed",
+        ("demo.cases", "float32-two-x", "tinybrokenadd-cpu"): "failed",
+        ("demo.square_grad", "", "tiny-cpu"): "passed",
+        ("demo.square_grad", "", "tinybrokenadd-cpu"): "passed",
+    }
+
+
+@pytest.mark.parametrize(
+    ("callspec_id", "target", "case"),
+    [
+        ("tiny-cpu", "tiny-cpu", ""),
+        ("tiny-cpu-float64", "tiny-cpu", "float64"),
+        ("a-b-tiny-cpu", "tiny-cpu", "a-b"),
+        ("a-tiny-cpu-b", "tiny-cpu", "a-b"),
+    ],
+)
+def test_case_without_the_id_list(callspec_id, target, case):
+    from conformance.plugin import case_of
+
+    item = SimpleNamespace(
+        callspec=SimpleNamespace(id=callspec_id, params={"engine": SimpleNamespace(id=target)})
+    )
+    assert case_of(item) == case

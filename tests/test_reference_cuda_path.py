@@ -100,7 +100,7 @@ def test_every_spec_passes_on_the_reference_engines_cuda_path(on_fake_cuda):
     skips = [line for line in result.outlines if line.startswith("SKIPPED")]
     assert len(skips) == outcomes.get("skipped", 0), skips
     assert all("does not declare capability" in line for line in skips), skips
-    specs = json.loads(report.read_text())["specs"]
+    specs = json.loads(report.read_text())["results"]
     ran = [s for s in specs if s["outcome"] != "skipped"]
     assert len(ran) == outcomes["passed"]
     assert {(s["target"], s["outcome"]) for s in ran} == {("reference-cuda", "passed")}

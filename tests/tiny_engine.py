@@ -182,6 +182,13 @@ class _ZeroAddGradient(TinyTensor):
     __radd__ = __add__
 
 
+class SgdDeclaredEngine(TinyEngine):
+    """Declares SGD without implementing it (the Engine base's NotImplementedError)."""
+
+    name = "tinysgd"
+    capabilities = TinyEngine.capabilities | {"optim.sgd"}
+
+
 class UnknownCapabilityEngine(TinyEngine):
     name = "tinytelepathy"
     capabilities = frozenset({"tensor.core", "autograd.telepathy"})

@@ -1,0 +1,143 @@
+"""An error the engine raised inside a spec, told as a spec failure.
+
+When a spec body raises anything but a :class:`~conformance.expect.SpecFailure`, the plugin
+replaces pytest's traceback with the spec's header (id, target, behaviour, sources), the line of
+the spec where the error surfaced and the deepest frame inside the engine; the full traceback is
+kept for ``-v``. A method the adapter does not implement (the ``NotImplementedError`` of the
+:class:`~conformance.engine.Engine` base) or a member the engine's objects lack (an
+``AttributeError`` raised on the spec's own line or by the adapter kit) is told apart as
+*absent*: the adapter declares a capability it does not implement, which is not the same thing
+as an engine that implements it wrongly.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import conformance
+from conformance.engine import Engine
+from conformance.expect import summary
+
+SUITE = Path(conformance.__file__).resolve().parent
+ADAPTERS = SUITE / "engines"  # the built-in adapters are engine code
+ADAPTER_KIT = SUITE / "adapter.py"
+MEMBER = re.compile(r"has no (?:attribute |member )?'([^']+)'")
+
+
+@dataclass(frozen=True)
+class Frame:
+    path: Path
+    line: int
+    function: str
+    code: str
+
+    def __str__(self) -> str:
+        where = f"{short(self.path)}:{self.line} in {self.function}"
+        return f"{where}: {self.code}" if self.code else where
+
+
+def short(path: Path) -> str:
+    """``path`` relative to the working folder when it is below it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def frames_of(error: BaseException) -> list[tuple[Frame, object]]:
+    """The traceback of ``error``, outermost first, each frame with its Python frame object."""
+    found = []
+    tb = error.__traceback__
+    for summary_, (frame, _) in zip(traceback.extract_tb(tb), traceback.walk_tb(tb), strict=False):
+        found.append(
+            (
+                Frame(
+                    Path(summary_.filename).resolve(),
+                    summary_.lineno or 0,
+                    summary_.name,
+                    (summary_.line or "").strip(),
+                ),
+                frame,
+            )
+        )
+    return found
+
+
+def is_suite(path: Path, spec_folder: Path) -> bool:
+    """Whether ``path`` is the suite's own code (harness or specs), not the engine's."""
+    if path.is_relative_to(ADAPTERS):
+        return False
+    return path.is_relative_to(SUITE) or path.is_relative_to(spec_folder)
+
+
+@dataclass(frozen=True)
+class EngineError:
+    """What the plugin needs to tell an engine error."""
+
+    error: BaseException
+    spec_line: Frame | None  # the spec's own line where the error surfaced
+    engine_frame: Frame | None  # the deepest frame inside the engine
+    missing: str  # "engine.method" or "member 'name'" when the adapter lacks it, else ""
+
+    @property
+    def headline(self) -> str:
+        kind = type(self.error).__name__
+        text = f"the engine raised {kind}: {summary(str(self.error))}"
+        if self.spec_line is not None:
+            text += f" at {short(self.spec_line.path)}:{self.spec_line.line}"
+        return text
+
+
+def examine(error: BaseException, spec_file: Path) -> EngineError:
+    """Find the spec's line, the deepest engine frame and a missing member in ``error``."""
+    spec_file = spec_file.resolve()
+    frames = frames_of(error)
+    own = [i for i, (frame, _) in enumerate(frames) if frame.path == spec_file]
+    start = own[0] if own else 0
+    spec_line = frames[own[-1]][0] if own else None
+    engine = [f for f, _ in frames[start:] if not is_suite(f.path, spec_file.parent)]
+    found = missing(error, frames, spec_file.parent)
+    return EngineError(error, spec_line, engine[-1] if engine else None, found)
+
+
+def missing(error: BaseException, frames: list[tuple[Frame, object]], spec_folder: Path) -> str:
+    """What the adapter lacks, when ``error`` says it lacks something; else ""."""
+    if not frames:
+        return ""
+    deepest, frame = frames[-1]
+    if isinstance(error, NotImplementedError):
+        owner = getattr(frame, "f_locals", {}).get("self")
+        return f"engine.{deepest.function}" if isinstance(owner, Engine) else ""
+    if isinstance(error, AttributeError):
+        name = getattr(error, "name", None)
+        if name is None:
+            match = MEMBER.search(str(error))
+            name = match[1] if match else None
+        # Only a member the suite itself reads (or the adapter kit looks up for it): an
+        # AttributeError raised deeper inside the engine is the engine's own bug.
+        if name and (deepest.path == ADAPTER_KIT or is_suite(deepest.path, spec_folder)):
+            return f"member {name!r}"
+    return ""
+
+
+def failure_text(info, target: str, found: EngineError, about: str) -> str:
+    """The failure message: the spec's header, what the engine raised where, its sources;
+    ``target`` reads "engine (device)"."""
+    lines = [f"spec {info.id} failed on {target}: {found.headline}"]
+    lines.append(f"  behaviour: {info.behaviour}")
+    if found.missing:
+        lines.append(
+            f"  absent:    the adapter declares {about} but does not implement {found.missing}"
+            if found.missing.startswith("engine.")
+            else f"  absent:    the adapter declares {about} but its objects have no "
+            f"{found.missing}"
+        )
+    if found.engine_frame is not None:
+        lines.append(f"  in engine: {found.engine_frame}")
+    lines += [f"  source:    {source}" for source in info.sources]
+    if info.note:
+        lines.append(f"  note:      {info.note}")
+    return "\n".join(lines)
