@@ -94,9 +94,10 @@ def find_flakes(runs: list[RunResult]) -> dict[str, dict[str, list[int]]]:
 
 
 def first_line(message: str) -> str:
-    """The line of a failure message that says what went wrong (pytest's 'E' lines)."""
+    """The line of a failure message that says what went wrong: a spec failure's headline, or
+    the first of pytest's 'E' lines of a traceback."""
     errors = [line[1:].strip() for line in message.splitlines() if line.startswith("E ")]
-    lines = errors or message.strip().splitlines()[-1:] or [""]
+    lines = errors or message.strip().splitlines()[:1] or [""]
     return lines[0][:200]
 
 
