@@ -20,6 +20,7 @@ from pathlib import Path
 import conformance
 from conformance.engine import Engine
 from conformance.expect import summary
+from conformance.spec import SpecInfo
 
 SUITE = Path(conformance.__file__).resolve().parent
 ADAPTERS = SUITE / "engines"  # the built-in adapters are engine code
@@ -49,7 +50,7 @@ def short(path: Path) -> str:
 
 def frames_of(error: BaseException) -> list[tuple[Frame, object]]:
     """The traceback of ``error``, outermost first, each frame with its Python frame object."""
-    found = []
+    found: list[tuple[Frame, object]] = []
     tb = error.__traceback__
     for summary_, (frame, _) in zip(traceback.extract_tb(tb), traceback.walk_tb(tb), strict=False):
         found.append(
@@ -123,7 +124,7 @@ def missing(error: BaseException, frames: list[tuple[Frame, object]], spec_folde
     return ""
 
 
-def failure_text(info, target: str, found: EngineError, about: str) -> str:
+def failure_text(info: SpecInfo, target: str, found: EngineError, about: str) -> str:
     """The failure message: the spec's header, what the engine raised where, its sources;
     ``target`` reads "engine (device)"."""
     lines = [f"spec {info.id} failed on {target}: {found.headline}"]

@@ -308,7 +308,7 @@ def claimed(info: SpecInfo, target: Target) -> bool:
     return info.capabilities <= set(target.engine.capabilities)
 
 
-def case_of(item: pytest.Item) -> str:
+def case_of(item: Any) -> str:
     """The parametrized case of a spec item: the ids of its parameters other than the engine,
     joined by "-" as pytest joins them ("" when the spec has no parameters of its own).
 
@@ -341,7 +341,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function):
     pytest-xdist controller, is out before a basic spec that crashes the worker runs."""
     info = info_of(getattr(pyfuncitem, "obj", None))
     if info is not None and hasattr(pyfuncitem, "callspec"):
-        target = pyfuncitem.callspec.params["engine"]
+        target: Any = pyfuncitem.callspec.params["engine"]
         reason = pyfuncitem.config.stash[run_key].basics.failure(info, target)
         pyfuncitem.stash[blocked_key] = reason is not None
         if reason:
@@ -403,7 +403,8 @@ def engine_error(item: pytest.Item, call: pytest.CallInfo) -> engine_errors.Engi
     # pytest's own outcomes (skip, xfail, fail, a timeout) are BaseExceptions, not Exceptions.
     if not isinstance(error, Exception) or isinstance(error, SpecFailure):
         return None
-    return engine_errors.examine(error, Path(inspect.getsourcefile(item.obj) or item.path))
+    function: Any = getattr(item, "obj", None)
+    return engine_errors.examine(error, Path(inspect.getsourcefile(function) or item.path))
 
 
 def failure_message(rep, call, info: SpecInfo, target: Target, found, verbose: bool) -> str:
@@ -453,7 +454,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if run is None:
         return
     if hasattr(config, "workerinput"):  # xdist workers leave the files to the controller
-        config.workeroutput[CATALOGUE] = report_module.catalogue_digest(run.infos.values())
+        digest = report_module.catalogue_digest(run.infos.values())
+        config.workeroutput[CATALOGUE] = digest  # type: ignore[attr-defined]
         return
     if config.getoption(REPORT):
         report_module.write_json(config.getoption(REPORT), json_report(config, run))
