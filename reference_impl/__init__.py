@@ -2,7 +2,7 @@
 
 Read it top to bottom; each module imports only those above it:
 
-1. ``backend``: the array namespace, NumPy or CuPy;
+1. ``backend``: the array namespace, NumPy or CuPy; ``random``: the global generator;
 2. ``core``: tensors, graph nodes and the backward pass;
 3. ``function``: the kit every op is built with (``record``, operands, type promotion);
 4. ``inplace``: views and in-place writes (version counters, ``CopySlices``);

@@ -119,8 +119,8 @@ _INPLACE += ("sin", "cos", "tanh", "sigmoid", "relu", "clamp", "clamp_min", "cla
 METHODS.update({name + "_": inplace(METHODS[name]) for name in _INPLACE})
 METHODS.update(
     {
-        "zero_": inplace(ops.zeros_like),
-        "fill_": inplace(ops.full_like),
+        "zero_": inplace(ops.zero),
+        "fill_": inplace(ops.fill),
         "copy_": inplace(ops.copy_from),
         "__iadd__": METHODS["add_"],
         "__isub__": METHODS["sub_"],

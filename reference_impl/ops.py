@@ -400,20 +400,23 @@ def addmm(bias, a, b):
 
 
 # -- fills and copies (their in-place forms are what PyTorch users call) --------------------
-def zeros_like(a):
-    """All zeros: ZeroBackward0, whose gradient to the old value is zero."""
-    zero = xp_of(a).zeros_like(a.data)
-    return record("ZeroBackward0", zero, (a,), lambda g: (zeros(g),))
+def zero(a):
+    """All zeros (ATen's ``zero``, which ``zero_`` is the in-place form of; unlike
+    ``torch.zeros_like`` it is recorded): ZeroBackward0, whose gradient to the old value is 0."""
+    zeroed = xp_of(a).zeros_like(a.data)
+    return record("ZeroBackward0", zeroed, (a,), lambda g: (zeros(g),))
 
 
-def full_like(a, value):
+def fill(a, value):
+    """``value`` everywhere (ATen's ``fill``, the functional form of ``fill_``): FillBackward2."""
     full = xp_of(a).full_like(a.data, value)
     return record("FillBackward2", full, (a,), lambda g: (zeros(g),))
 
 
 def copy_from(a, source):
-    """``source``'s values in ``a``'s shape, dtype and device (CopyBackwards): the gradient goes
-    to the source, on the source's device, and none to the old value."""
+    """The functional form of ``copy_``: ``source``'s values in ``a``'s shape, dtype and device
+    (CopyBackwards); the gradient goes to the source, on the source's device, and none to the
+    old value."""
     source = operand(source, a)
     out = xp_of(a).empty_like(a.data)
     if not isinstance(source, Tensor):  # a number: nothing to send a gradient to

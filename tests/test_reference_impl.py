@@ -326,6 +326,36 @@ def test_the_engine_imports_under_any_package_name(tmp_path):
     assert run.stdout.split() == ["[2.0,", "4.0]", "renamed_engine.core"]
 
 
+# The reading order of reference_impl/__init__.py: each module imports only modules before it.
+LAYERS = ["backend", "random", "core", "function", "inplace", "views", "ops", "conversions"]
+LAYERS += ["methods", "creation", "functional", "nn", "optim", "data", "autograd"]
+
+
+def test_each_module_imports_only_the_layers_before_it():
+    """No import cycle: the engine reads top to bottom in the order its __init__ gives."""
+    package = Path(ref.__file__).parent
+    later = {}
+    for path in package.rglob("*.py"):
+        if path.name == "__init__.py" and path.parent == package:
+            continue
+        inner = path.relative_to(package).parts
+        module = inner[0].removesuffix(".py")
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom) or node.level == 0:
+                continue
+            if len(inner) > 1 and node.level == 1:  # inside the autograd subpackage
+                continue
+            names = [node.module] if node.module else [alias.name for alias in node.names]
+            for name in names:
+                if LAYERS.index(name.split(".")[0]) >= LAYERS.index(module):
+                    later.setdefault(module, set()).add(name)
+    assert set(LAYERS) == {p.name.removesuffix(".py") for p in package.iterdir()} - {
+        "__init__",
+        "__pycache__",
+    }
+    assert later == {}, f"modules importing a layer at or after their own: {later}"
+
+
 def test_only_the_backend_and_the_generator_import_numpy():
     """Array math goes through backend.namespace (NumPy or CuPy); nothing else imports NumPy."""
     package = Path(ref.__file__).parent
