@@ -190,7 +190,7 @@ SCALE, TARGET = [1000.0, 0.001], [0.0, 0.0]
     behaviour="Adam follows its equations: running means of g and g**2 with bias correction",
     sources=[ADAM_EQUATIONS, maths("m_t, v_t, m_hat = m/(1-b1^t), v_hat = v/(1-b2^t)")],
     about="optim.adam",
-    requires={"autograd.backward", "tensor.arrays"},
+    requires={"autograd.backward", "tensor.arrays", "tensor.ops"},
 )
 def test_adam_trace(engine):
     got = adam_trace(engine, SCALE, TARGET, steps=5, lr=0.01)
@@ -203,7 +203,7 @@ def test_adam_trace(engine):
     behaviour="Adam's first step moves every parameter by about lr, whatever its gradient's scale",
     sources=[*ADAM_SCALES, maths("m_hat / sqrt(v_hat) = g / |g| at t = 1")],
     about="optim.adam",
-    requires={"autograd.backward", "tensor.arrays"},
+    requires={"autograd.backward", "tensor.arrays", "tensor.ops"},
     note="Plain SGD would move the two parameters by steps 10**6 apart.",
 )
 def test_adam_per_parameter_steps(engine):
@@ -281,7 +281,7 @@ def check_adam_weight_decay(engine, reading):
     behaviour="Adam's weight_decay adds weight_decay * w to the gradient (L2, not decoupled)",
     sources=[ADAM_DECAY, maths("g <- g + wd w before the moments")],
     about="optim.weight_decay",
-    requires={"optim.adam", "autograd.backward", "tensor.arrays"},
+    requires={"optim.adam", "autograd.backward", "tensor.arrays", "tensor.ops"},
 )
 def test_adam_weight_decay(engine):
     check_adam_weight_decay(engine, "optim.weight_decay")
@@ -293,7 +293,7 @@ def test_adam_weight_decay(engine):
     "gradient before the moments",
     sources=[*WEIGHT_DECAY, maths("g <- g + 2 lambda w before the moments")],
     about="optim.weight_decay_penalty",
-    requires={"optim.adam", "autograd.backward", "tensor.arrays"},
+    requires={"optim.adam", "autograd.backward", "tensor.arrays", "tensor.ops"},
 )
 def test_adam_weight_decay_penalty(engine):
     check_adam_weight_decay(engine, "optim.weight_decay_penalty")

@@ -14,14 +14,6 @@ from tests import contract_recorder
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 
 
-# Uses the catalogue has not yet declared, each with the requirement it lacks. Listed so that
-# they stay visible without failing the suite; an entry that no longer occurs is harmless.
-PENDING = {
-    ("optim.adam_per_parameter_steps", "tensor.sum"): "tensor.ops",
-    ("optim.adam_trace", "tensor.sum"): "tensor.ops",
-    ("optim.adam_weight_decay", "tensor.sum"): "tensor.ops",
-    ("optim.adam_weight_decay_penalty", "tensor.sum"): "tensor.ops",
-}
 _RUN: list[set] = []  # one catalogue run serves both tests
 
 
@@ -66,7 +58,7 @@ def test_specs_use_only_members_documented_for_their_capabilities(touched):
             else "which the contract does not document"
         )
         for spec, capabilities, member in touched
-        if not where.get(member, set()) & capabilities and (spec, member) not in PENDING
+        if not where.get(member, set()) & capabilities
     )
     assert not problems, "\n".join(problems)
 
