@@ -85,8 +85,8 @@ class EngineError:
 
     @property
     def headline(self) -> str:
-        kind = type(self.error).__name__
-        text = f"the engine raised {kind}: {summary(str(self.error))}"
+        kind, said = type(self.error).__name__, summary(str(self.error))
+        text = f"the engine raised {kind}" + (f": {said}" if said else "")
         if self.spec_line is not None:
             text += f" at {short(self.spec_line.path)}:{self.spec_line.line}"
         return text

@@ -350,11 +350,15 @@ def expect_raises(
         except SpecFailure:
             raise
         except Exception as error:
-            fail(
-                f"control step failed: {what}",
-                "the same operation where it is allowed must succeed before its refusal counts",
-                f"error:     {type(error).__name__}: {summary(str(error))}",
-            )
+            try:
+                fail(
+                    f"control step failed: {what}",
+                    "the same operation where it is allowed must succeed before its refusal counts",
+                    f"error:     {type(error).__name__}: {summary(str(error))}",
+                )
+            except SpecFailure as failure:
+                failure.cause = error  # type: ignore[attr-defined]  # read by the plugin
+                raise
     named = tuple(t for t in types if t not in (Exception, BaseException))
     try:
         yield

@@ -370,7 +370,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     verbose = item.config.get_verbosity() > 0
     message = failure_message(rep, call, info, target, found, verbose)
     outcome = report_module.outcome_of(rep, item.stash.get(blocked_key, False))
-    if not is_claimed and outcome == "failed" and found is not None and found.missing:
+    if not is_claimed and outcome == "failed" and absent(item, call, found):
         outcome = "absent"
     if not is_claimed and rep.failed and call.when == "call":
         # --probe-undeclared: a probed spec never fails the run; its record keeps the outcome.
@@ -405,6 +405,19 @@ def engine_error(item: pytest.Item, call: pytest.CallInfo) -> engine_errors.Engi
         return None
     function: Any = getattr(item, "obj", None)
     return engine_errors.examine(error, Path(inspect.getsourcefile(function) or item.path))
+
+
+def absent(item: pytest.Item, call: pytest.CallInfo, found) -> bool:
+    """Whether the spec failed for a method or member the adapter lacks: in the spec's body, or
+    in the control step of an expected refusal (a SpecFailure that keeps its ``cause``)."""
+    if found is not None:
+        return bool(found.missing)
+    cause = getattr(call.excinfo.value, "cause", None) if call.excinfo is not None else None
+    if not isinstance(cause, Exception):
+        return False
+    function: Any = getattr(item, "obj", None)
+    spec_file = Path(inspect.getsourcefile(function) or item.path)
+    return bool(engine_errors.examine(cause, spec_file).missing)
 
 
 def failure_message(rep, call, info: SpecInfo, target: Target, found, verbose: bool) -> str:
