@@ -58,7 +58,8 @@ SPEC_OUTCOMES = {
 def test_select_by_capability_and_spec_id(run, selection, selected):
     run.write(*MIXED)
     result = run(f"--engine={TINY}:TinyEngine", "--collect-only", "-q", *selection)
-    tests = [line.split("::")[1].split("[")[0] for line in result.outlines if "::" in line]
+    (finish,) = result.reprec.getcalls("pytest_collection_finish")
+    tests = [item.originalname for item in finish.session.items]
     assert sorted(tests) == selected
 
 
