@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from conformance.__main__ import make_parser
-from conformance.gate import USAGE
+from conformance.gate import PASS, REGRESSION, STALE, USAGE
 
 REPO = Path(__file__).resolve().parent.parent
 WORKFLOW = REPO / "docs" / "ci" / "github-actions.yml"
@@ -83,6 +83,52 @@ def test_workflow_uses_pinned_official_actions_and_known_commands():
     assert summary and "conformance matrix" in summary[0]["run"]
 
 
+def run_workflow(tmp_path: Path, **env: str) -> tuple[int, dict]:
+    """Runs the workflow's ``run:`` steps in order, as a runner does (``bash -e``, a failed step
+    skips the later steps unless they say ``if: always()``); returns the job's status and the
+    steps' statuses by name."""
+    output, summary = tmp_path / "github_output", tmp_path / "step_summary"
+    environment = {
+        **os.environ,
+        **job()["env"],
+        **env,
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PYTEST_ADDOPTS": SELECTION,
+    }
+    status, statuses = 0, {}
+    for step in steps():
+        if "uses" in step or step.get("id") == "install":
+            continue
+        if status and "always()" not in step.get("if", ""):
+            continue
+        lines = output.read_text().splitlines() if output.exists() else []
+        outputs = dict(line.split("=", 1) for line in lines)
+        script = EXPRESSION.sub(lambda m, found=outputs: found[m[1]], step["run"])
+        done = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=environment)
+        statuses[step["name"]] = done.returncode
+        status = status or done.returncode
+    return status, statuses
+
+
+def test_workflow_steps_run_pass_and_gate_a_stale_baseline(tmp_path):
+    baseline = tmp_path / "known-failures.txt"
+    baseline.write_text("# none\n")
+    job, statuses = run_workflow(tmp_path, ENGINE="reference", BASELINE=str(baseline))
+    assert job == 0, statuses
+    assert (tmp_path / "conformance-report.json").is_file()
+    assert (tmp_path / "conformance-matrix.html").read_text().startswith("<!DOCTYPE html>")
+    summary = (tmp_path / "step_summary").read_text()
+    assert "| capability | reference" in summary and "✅ conforms" in summary
+
+    baseline.write_text("autograd.square_grad  # fixed long ago\n")
+    (tmp_path / "github_output").unlink()
+    job, statuses = run_workflow(tmp_path, ENGINE="reference", BASELINE=str(baseline))
+    assert job == STALE, statuses
+    assert statuses["Matrix in the job summary"] == 0  # written whatever the verdict
+
+
 def gate(tmp_path, *args: str) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
@@ -93,6 +139,23 @@ def gate(tmp_path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["bash", str(GATE), *args], cwd=tmp_path, env=env, capture_output=True, text=True
     )
+
+
+def test_shell_gate_exit_statuses(tmp_path):
+    passed = gate(tmp_path, "--engine=reference", f"--summary={tmp_path / 'summary.md'}")
+    assert passed.returncode == PASS, passed.stdout + passed.stderr
+    assert "✅ conforms" in (tmp_path / "conformance-report.md").read_text()
+    assert "| capability | reference" in (tmp_path / "summary.md").read_text()
+
+    stale = tmp_path / "stale.txt"
+    stale.write_text("autograd.square_grad\n")
+    result = gate(tmp_path, "--engine=reference", f"--baseline={stale}")
+    assert result.returncode == STALE, result.stdout + result.stderr
+    assert "stale baseline: autograd.square_grad" in result.stdout
+
+    result = gate(tmp_path, "--engine=tests.misbehaving_engines:WrongShapesEngine")
+    assert result.returncode == REGRESSION, result.stdout + result.stderr
+    assert "regression: autograd" in result.stdout
 
 
 @pytest.mark.parametrize(
