@@ -30,6 +30,10 @@ ENGINES = {
     "tinygrad": ("tinygrad", "tinygrad"),
     "micrograd": ("micrograd", "micrograd"),
 }
+# Extra pytest arguments per engine. tinygrad compiles a kernel for each drawn example: probing
+# its undeclared property chapters would take most of an hour, so they are left out (the page
+# says so).
+SELECTIONS = {"tinygrad": ["-k", "not properties"]}
 STAMP = re.compile(r"^<!-- generated from: (?P<json>\{.*\}) -->$", re.MULTILINE)
 
 
@@ -58,6 +62,23 @@ def stamp_of(page: str) -> dict | None:
     return None if found is None else json.loads(found["json"])
 
 
+def stale(page: str, pinned: dict[str, str], catalogue: str) -> list[str]:
+    """Why a generated page no longer matches this checkout (empty when it does)."""
+    found = stamp_of(page)
+    if found is None:
+        return ["the page has no 'generated from' stamp"]
+    reasons = [
+        f"{engine}: the page ran {found['engines'].get(engine, 'nothing')}, the pin is {version}"
+        for engine, version in pinned.items()
+        if found["engines"].get(engine) != version
+    ]
+    if found["suite"] != pinned.get("reference"):
+        reasons.append(f"suite {found['suite']}, this checkout is {pinned.get('reference')}")
+    if found["catalogue"] != catalogue:
+        reasons.append("the catalogue changed (its hash differs)")
+    return reasons
+
+
 def stamp(reports: list[matrix.Report]) -> dict:
     first = reports[0].suite
     return {
@@ -79,6 +100,12 @@ def page(reports: list[matrix.Report]) -> str:
         "(`baselines/`), hypothesis's `ci` profile and `--probe-undeclared`, so capabilities an",
         "engine does not declare show whether it would pass or deviates. Do not edit by hand: a",
         "test fails when this page is stale against the pins of `pyproject.toml` or the catalogue.",
+        *(
+            f"`{engine}` ran with `{' '.join(args)}` (see `SELECTIONS` in"
+            " `conformance/matrix_docs.py`)."
+            for engine, args in SELECTIONS.items()
+            if any(e["name"] == engine for r in reports for e in r.data["engines"])
+        ),
         f"<!-- generated from: {json.dumps(stamp(reports), sort_keys=True)} -->",
         "",
     ]
@@ -103,6 +130,7 @@ def run_engine(engine: str, folder: Path) -> Path:
         "-q",
         "--no-header",
     ]
+    command += SELECTIONS.get(engine, [])
     baseline = REPO / "baselines" / f"{engine}.txt"
     if baseline.is_file():
         command.append(f"--baseline={baseline}")
