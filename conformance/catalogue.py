@@ -8,8 +8,7 @@ import pkgutil
 from collections import Counter
 
 from conformance.capabilities import ALTERNATIVES, CAPABILITIES
-from conformance.sources import PYTORCH_DOCS, SEED_DOCUMENTS
-from conformance.spec import MATHEMATICS, Source, SpecInfo, info_of
+from conformance.spec import Document, Source, SpecInfo, info_of
 
 
 def collect(package: str = "specs") -> list[SpecInfo]:
@@ -38,7 +37,7 @@ def as_json(specs: list[SpecInfo]) -> str:
                 "id": s.id,
                 "behaviour": s.behaviour,
                 "sources": [
-                    {"document": src.document, "section": src.section} for src in s.sources
+                    {"document": src.document.id, "section": src.section} for src in s.sources
                 ],
                 "about": getattr(s, "about", ""),
                 "requires": sorted(s.requires),
@@ -57,10 +56,12 @@ def as_json(specs: list[SpecInfo]) -> str:
 
 def short_source(source: Source) -> str:
     """A source in a few characters: the document's number prefix, or "maths", and the section."""
-    if source.document in (MATHEMATICS, PYTORCH_DOCS):
-        document = "maths" if source.document == MATHEMATICS else "pytorch-docs"
+    if source.document.kind == "mathematics":
+        document = "maths"
+    elif source.document.kind == "document":
+        document = source.document.id.split("_", 1)[0]
     else:
-        document = source.document.split("_", 1)[0]
+        document = source.document.id
     return f"{document} {source.section}"
 
 
@@ -83,7 +84,7 @@ def cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def reading_notes(package: str = "specs") -> list[tuple[str, str, str]]:
+def reading_notes(package: str = "specs") -> list[tuple[Document, str, str]]:
     """The catalogue's notes on passages judged not executable: ``NOT_EXECUTABLE`` of the
     package's ``reading`` module, as (document, anchor, why); empty if it has none."""
     try:
@@ -102,7 +103,7 @@ def _about(s: SpecInfo) -> str:
     return getattr(s, "about", "") or ", ".join(sorted(s.requires)) or "tensor.core"
 
 
-def _by_document(specs: list[SpecInfo], notes: list[tuple[str, str, str]]) -> list[str]:
+def _by_document(specs: list[SpecInfo], notes: list[tuple[Document, str, str]]) -> list[str]:
     lines = ["", "## By document", ""]
     lines += [
         "For each source document: the passages the catalogue encodes (the anchor, verbatim in "
@@ -110,14 +111,15 @@ def _by_document(specs: list[SpecInfo], notes: list[tuple[str, str, str]]) -> li
         "that capability is a PyTorch convention an engine may decline. Then the passages judged "
         "not executable, and why.",
     ]
-    for document, title in SEED_DOCUMENTS.items():
+    for document in cited_documents(specs, notes):
         rows = [
             (source.section, s)
             for s in specs
             for source in s.sources
             if source.document == document
         ]
-        lines += ["", f"### `{document}`: {title}", ""]
+        lines += ["", f"### `{document.id}`: {document.title}", ""]
+        lines += [f"By {document.author}; {document.where}.", ""]
         lines += [f"{len({s.id for _, s in rows})} specs cite it.", ""]
         lines += ["| anchor | spec | about | convention |", "|---|---|---|---|"]
         for anchor, s in rows:
@@ -128,6 +130,28 @@ def _by_document(specs: list[SpecInfo], notes: list[tuple[str, str, str]]) -> li
         if judged:
             lines += ["", "Judged not executable:", ""]
             lines += [f'- "{anchor}": {why}' for anchor, why in judged]
+    return lines
+
+
+def cited_documents(specs: list[SpecInfo], notes: list[tuple]) -> list[Document]:
+    """The source documents (kind "document") that specs or reading notes cite, by id."""
+    found = {src.document for s in specs for src in s.sources} | {note[0] for note in notes}
+    return sorted((d for d in found if d.kind == "document"), key=lambda d: d.id)
+
+
+def _bibliography(specs: list[SpecInfo], notes: list[tuple]) -> list[str]:
+    found = {src.document for s in specs for src in s.sources} | {note[0] for note in notes}
+    lines = [
+        "",
+        "## Bibliography",
+        "",
+        "| id | title | author | where | kind |",
+        "|---|---|---|---|---|",
+    ]
+    for d in sorted(found, key=lambda d: (d.kind, d.id)):
+        lines.append(
+            f"| `{d.id}` | {cell(d.title)} | {cell(d.author)} | {cell(d.where)} | {d.kind} |"
+        )
     return lines
 
 
@@ -166,8 +190,8 @@ def as_markdown(specs: list[SpecInfo], package: str = "specs") -> str:
         "",
         "Three kinds of source, never mixed in one citation: a document of `shared/seeds/` with an "
         "anchor that occurs in it verbatim (a test checks every anchor); `mathematics`, with the "
-        f"derivation; `{PYTORCH_DOCS}`, PyTorch's API documentation, for conventions no document "
-        "states.",
+        "derivation; external API documentation (PyTorch's), for conventions no document states. "
+        "The bibliography at the end says where a reader finds each document.",
     ]
     current = None
     for s in specs:
@@ -185,7 +209,8 @@ def as_markdown(specs: list[SpecInfo], package: str = "specs") -> str:
         also = ", ".join(sorted(s.requires - {about})) or "-"
         lines.append(f"| `{s.id}` | {cell(s.behaviour)} | {sources} | {about} | {also} |")
     lines += _conventions(specs)
-    lines += _by_document(specs, reading_notes(package))
+    notes = reading_notes(package)
+    lines += _by_document(specs, notes)
     noted = [s for s in specs if s.note]
     if noted:
         lines += ["", "## Notes: PyTorch nuances and choices", ""]
@@ -209,4 +234,5 @@ def as_markdown(specs: list[SpecInfo], package: str = "specs") -> str:
             f"- `{s.id}`: false failure probability at most {s.false_failure_probability:.2g}"
             for s in statistical
         ]
+    lines += _bibliography(specs, notes)
     return "\n".join(lines) + "\n"

@@ -8,46 +8,17 @@ spec; outside the plugin they work with plain NumPy values and the dtype toleran
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import warnings
-from dataclasses import dataclass, replace
-from typing import Any, NoReturn
+from dataclasses import replace
+from typing import NoReturn
 
 import numpy as np
 
 from conformance import tolerance as tolerances
-from conformance.spec import SpecInfo
+from conformance.running import SpecFailure, running
 from conformance.tolerance import Tolerance
 
 DEFAULT_COMPUTE_DTYPE = "float32"  # the documented default dtype of a new tensor
-
-
-class SpecFailure(AssertionError):
-    """An engine did not behave as a spec says."""
-
-    what: str = ""  # the short form, used in "blocked by" reasons
-
-
-@dataclass(frozen=True)
-class Running:
-    spec: SpecInfo | None = None
-    engine: Any = None  # the running Engine
-
-
-# The default is frozen, so sharing it is safe.
-running: contextvars.ContextVar[Running] = contextvars.ContextVar(
-    "running",
-    default=Running(),  # noqa: B039
-)
-
-
-@contextlib.contextmanager
-def running_spec(spec: SpecInfo | None, engine):
-    token = running.set(Running(spec, engine))
-    try:
-        yield
-    finally:
-        running.reset(token)
 
 
 def fail(what: str, *lines: str) -> NoReturn:

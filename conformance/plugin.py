@@ -17,8 +17,7 @@ import pytest
 from conformance import baseline, discovery, engine_errors, isolation, repro
 from conformance import report as report_module
 from conformance.capabilities import CAPABILITIES
-from conformance.expect import SpecFailure, running_spec
-from conformance.sources import DOCUMENTS
+from conformance.running import SpecFailure, running_spec
 from conformance.spec import SpecInfo, info_of
 from conformance.targets import BasicSpecs, Target
 
@@ -43,21 +42,14 @@ class Run:
         requested = config.getoption(ENGINE)
         self.explicit = requested is not None
         self.option = DEFAULT_ENGINE if requested is None else requested
-        names = discovery.split(self.option)
+        self.names = discovery.split(self.option)
         devices = [discovery.check_device(d.strip()) for d in config.getoption(DEVICE).split(",")]
-        devices = list(dict.fromkeys(devices))  # --device=cpu,cpu runs each spec once per device
-        self.problem = ""  # why the default engine cannot load; reported when a spec needs it
-        try:
-            engines = discovery.load_engines(names)
-        except discovery.EngineError as error:
-            if requested is not None:
-                raise
-            # The plugin is loaded into every pytest session of the environment: a session that
-            # collects no spec must not fail because the default engine cannot be imported.
-            engines, self.problem = {}, f"the default engine cannot be used: {error}"
-        self.targets = [Target(engine, device) for engine in engines.values() for device in devices]
-        self.options = {engine.name: name for name, engine in engines.items()}
-        self.engines = list(engines.values())
+        self.devices = list(dict.fromkeys(devices))  # --device=cpu,cpu: each spec once per device
+        self._engines: dict | None = None
+        self._targets: list[Target] | None = None
+        self._problem = ""
+        if self.explicit:
+            self.load()  # a wrong --engine is a usage error now, not after collection
         self.baseline = (
             baseline.read(config.getoption(BASELINE)) if config.getoption(BASELINE) else []
         )
@@ -69,6 +61,41 @@ class Run:
         self.results: list[report_module.Result] = []
         # node id -> its record as of setup and whether it is basic, until its call is reported
         self.started: dict[str, tuple[dict, bool]] = {}
+
+    def load(self) -> dict:
+        """The engines, imported on first need: with ``--engine`` at configuration, else when
+        the first spec is collected, so that a session without specs imports no engine."""
+        if self._engines is None:
+            try:
+                self._engines = discovery.load_engines(self.names)
+            except discovery.EngineError as error:
+                if self.explicit:
+                    raise
+                # The plugin is loaded into every pytest session of the environment: a session
+                # that collects no spec must not fail because the default engine cannot load.
+                self._engines, self._problem = {}, f"the default engine cannot be used: {error}"
+        return self._engines
+
+    @property
+    def problem(self) -> str:
+        """Why the default engine cannot load; reported when a spec needs it."""
+        self.load()
+        return self._problem
+
+    @property
+    def engines(self) -> list:
+        return list(self.load().values())
+
+    @property
+    def targets(self) -> list[Target]:
+        if self._targets is None:
+            self._targets = [Target(e, device) for e in self.engines for device in self.devices]
+        return self._targets
+
+    @property
+    def options(self) -> dict[str, str]:
+        """Engine name -> the name it was asked for by, for reproductions."""
+        return {engine.name: name for name, engine in self.load().items()}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Record a spec's outcome; also runs on the pytest-xdist controller."""
@@ -191,7 +218,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    """With ``--engine``, the engines in pytest's header; without it, the same lines follow the
+    collection, and only if specs were collected (see pytest_report_collectionfinish)."""
     run = config.stash[run_key]
+    return header(run, config) if run.explicit else []
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
+    run = config.stash[run_key]
+    return header(run, config) if run.specs and not run.explicit else []
+
+
+def header(run: Run, config: pytest.Config) -> list[str]:
     if run.problem:
         return [f"conformance: {run.problem}"]
     lines = [f"conformance: devices {sorted({t.device for t in run.targets})}"]
@@ -210,7 +248,7 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj) -> No
     info = info_of(obj)
     if info is None:
         return
-    problems = info.problems(set(DOCUMENTS))
+    problems = info.problems()
     if problems:
         raise collector.CollectError(f"malformed spec metadata on {name}: " + "; ".join(problems))
     if "engine" not in inspect.signature(obj).parameters:
@@ -256,6 +294,8 @@ def own_timeout_configured(config: pytest.Config) -> bool:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     run = config.stash[run_key]
+    if not run.specs and not run.baseline:
+        return  # no spec collected: leave the session's items as they are
     timeout = config.getoption(SPEC_TIMEOUT)
     use_timeout = timeout > 0 and not own_timeout_configured(config)
     matched = set()

@@ -57,7 +57,7 @@ def reproduction(function, engine_option: str, device: str, params: dict | None 
 def run(function, *, engine: str, device: str = "cpu", **params) -> None:
     """Run one spec function against an engine, as the plugin would (skips aside)."""
     from conformance.discovery import load_engine
-    from conformance.expect import running_spec
+    from conformance.running import running_spec
     from conformance.spec import info_of
 
     instance = load_engine(engine).on_device(device)

@@ -27,16 +27,49 @@ from conformance.capabilities import CAPABILITIES, IMPLICIT
 from conformance.tolerance import Tolerance
 
 SPEC_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
-MATHEMATICS = "mathematics"
 ATTRIBUTE = "conformance_spec"
+
+KINDS = {
+    "document": "a source document; the citation's section is an anchor found in it verbatim",
+    "external": "external API documentation, for conventions no source document states",
+    "mathematics": "derived mathematics; the citation's section is the derivation",
+}
+
+
+@dataclass(frozen=True)
+class Document:
+    """One entry of a catalogue's bibliography: what a citation names.
+
+    A catalogue declares the documents it cites (this project's are in ``specs/sources.py``); the
+    plugin knows no list of its own, so a third-party catalogue cites its own documents the same
+    way. ``title``, ``author`` and ``where`` let a reader without the files look a citation up.
+    """
+
+    id: str  # short and stable: a file name, a URL slug
+    title: str
+    author: str = ""
+    where: str = ""  # where a reader finds it
+    kind: str = "document"  # one of KINDS
+
+    def __str__(self) -> str:
+        return self.id
+
+
+MATHEMATICS = Document(
+    "mathematics",
+    "Derived mathematics",
+    where="the derivation is stated in the citation itself",
+    kind="mathematics",
+)
 
 
 @dataclass(frozen=True)
 class Source:
-    """Where a behaviour is documented: a source document's file name and section heading, or
-    ``Source("mathematics", "<what is derived>")`` for values that follow from the maths."""
+    """Where a behaviour is documented: a :class:`Document` and a section of it (for a source
+    document, an anchor that occurs in it verbatim), or ``Source(MATHEMATICS, "<derivation>")``
+    for values that follow from the maths."""
 
-    document: str
+    document: Document
     section: str
 
     def __str__(self) -> str:
@@ -81,7 +114,7 @@ class SpecInfo:
         """The capabilities whose verdict this spec's outcome counts in (sorted)."""
         return (self.subject,) if self.subject else tuple(sorted(self.capabilities))
 
-    def problems(self, known_documents: set[str] | None = None) -> list[str]:
+    def problems(self) -> list[str]:
         """Human-readable problems with this metadata, each naming the field; empty if valid."""
         found = []
         if not isinstance(self.id, str) or not SPEC_ID.match(self.id):
@@ -95,14 +128,15 @@ class SpecInfo:
         if not self.sources:
             found.append("field 'sources': at least one Source(document, section) is required")
         for source in self.sources:
-            if not isinstance(source, Source) or not source.document or not source.section:
+            if not isinstance(source, Source) or not source.section:
                 found.append(f"field 'sources': {source!r} needs a document and a section")
-            elif (
-                known_documents is not None
-                and source.document != MATHEMATICS
-                and source.document not in known_documents
-            ):
-                found.append(f"field 'sources': unknown document {source.document!r}")
+            elif not isinstance(source.document, Document):
+                found.append(
+                    f"field 'sources': {source.document!r} is not a conformance.Document; declare "
+                    "each document the catalogue cites, e.g. Document(id, title, author, where)"
+                )
+            elif source.document.kind not in KINDS:
+                found.append(f"field 'sources': {source.document.id!r} has an unknown kind")
         if self.about and (not isinstance(self.about, str) or self.about not in CAPABILITIES):
             found.append(f"field 'about': unknown capability {self.about!r}")
         bad = sorted(set(self.requires) - CAPABILITIES.keys())

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from conformance.engine import Engine
-from conformance.expect import running_spec
+from conformance.running import running_spec
 from conformance.spec import SpecInfo
 
 

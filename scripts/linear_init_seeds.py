@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from conformance.catalogue import collect
-    from conformance.expect import SpecFailure, running_spec
+    from conformance.running import SpecFailure, running_spec
 
     if args.engine == "torch":
         from conformance.engines.torch_engine import TorchEngine as Engine

@@ -2,9 +2,10 @@
 executable that the catalogue judged not to be, each with the reason. Anchors are verbatim (the
 citation test checks them like spec citations); docs/catalogue.md lists them per document."""
 
+from conformance import Document
 from specs.sources import BLOG, BOOK, LINREG, PY_COURSE, R_COURSE
 
-NOT_EXECUTABLE: list[tuple[str, str, str]] = [
+NOT_EXECUTABLE: list[tuple[Document, str, str]] = [
     # (document, anchor, why)
     (
         PY_COURSE,

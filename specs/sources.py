@@ -1,5 +1,4 @@
-"""How the catalogue cites: short names for the source documents, and one helper per kind of
-source (see :mod:`conformance.sources`).
+"""The catalogue's bibliography, and how it cites: one helper per kind of source.
 
 ``cite(document, anchor)``: the anchor occurs in the document verbatim (a test checks it), so a
 reader can find the passage; anchors stay short (a heading, a phrase, a printed value), the spec
@@ -7,17 +6,55 @@ paraphrases. ``maths(derivation)``: a value that follows from mathematics. ``pyt
 what)``: a PyTorch convention that no document states.
 """
 
-from conformance import MATHEMATICS, Source
-from conformance.sources import PYTORCH_DOCS
+from conformance import MATHEMATICS, Document, Source
 
-R_COURSE = "000_f62b7cbb3fca057d.txt"  # training neural networks, R torch
-BLOG = "001_a4ed5dc54d2b7027.txt"  # introducing torch autograd (R)
-LINREG = "002_a844684ecb0fd38f.txt"  # autograd and linear regression (R)
-PY_COURSE = "003_6019b0b13895e324.txt"  # training neural networks, PyTorch
-BOOK = "004_87a9572cb53e2deb.txt"  # book chapter: autograd (R)
+# The source documents, by their file names in shared/seeds/. Titles and authors are as the
+# documents give them; where a document names none, the entry says so.
+R_COURSE = Document(
+    "000_f62b7cbb3fca057d.txt",
+    "Training neural networks (course notes, R torch version)",
+    author="Mark Andrews",
+    where="course notes on autograd, losses, optimisers and regularisation with R torch",
+)
+BLOG = Document(
+    "001_a4ed5dc54d2b7027.txt",
+    "Introducing torch autograd",
+    author="RStudio AI Blog (the post names no author in this copy)",
+    where="RStudio AI Blog, the post titled 'Introducing torch autograd' (R torch)",
+)
+LINREG = Document(
+    "002_a844684ecb0fd38f.txt",
+    "Autograd and linear regression (tutorial, R torch)",
+    author="not named in the document",
+    where="a tutorial on torch's autograd fitting a linear regression by gradient descent",
+)
+PY_COURSE = Document(
+    "003_6019b0b13895e324.txt",
+    "Training Neural Networks (course notes, PyTorch version)",
+    author="Mark Andrews",
+    where="course notes on tensors, autograd, losses, optimisers and regularisation in PyTorch",
+)
+BOOK = Document(
+    "004_87a9572cb53e2deb.txt",
+    "4 Autograd (a book chapter on R torch)",
+    author="not named in the chapter",
+    where="chapter 4, 'Autograd', of a book on deep learning with R torch",
+)
+PYTORCH_DOCS = Document(
+    "pytorch-api-docs",
+    "PyTorch API documentation",
+    author="the PyTorch project",
+    where="pytorch.org/docs, the page named in each citation",
+    kind="external",
+)
+
+BIBLIOGRAPHY: tuple[Document, ...] = (R_COURSE, BLOG, LINREG, PY_COURSE, BOOK, PYTORCH_DOCS)
+"""Every document the catalogue may cite (a test checks that specs cite only these)."""
+
+SEED_DOCUMENTS: tuple[Document, ...] = tuple(d for d in BIBLIOGRAPHY if d.kind == "document")
 
 
-def cite(document: str, anchor: str) -> Source:
+def cite(document: Document, anchor: str) -> Source:
     """A passage of a source document, found by ``anchor`` (verbatim in the document)."""
     return Source(document, anchor)
 

@@ -1,3 +1,7 @@
+# NumPy is imported here, before pytester snapshots sys.modules: the plugin no longer imports it
+# (it stays out of sessions that run no spec), and an in-process run that imported it first
+# would have it removed afterwards, and a C extension cannot be loaded twice in one process.
+import numpy  # noqa: F401
 import pytest
 
 from tests import report_schema

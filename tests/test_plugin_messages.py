@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.plugin_run import PY_COURSE, REPO, SQUARE_BODY, TINY, spec_source
+from tests.plugin_run import HEADER, PY_COURSE, REPO, SQUARE_BODY, TINY, spec_source
 
 
 def square_spec_expecting(value: str) -> str:
@@ -108,6 +108,9 @@ def test_engine_error_still_gets_a_reproduction(run):
 
 
 # -- an error the engine raises is a spec failure with the spec's header ------------------------
+# Where a two-line spec body's second line lands in the written file: the header's lines, then
+# spec_source's blank lines, decorator and signature (11 lines).
+SECOND_BODY_LINE = f"test_demo.py:{HEADER.count(chr(10)) + 11}"
 ENGINE_ERROR = spec_source(
     requires="set()",
     body="x = engine.tensor(1.0)\nengine.tensor(2.0)",
@@ -122,7 +125,7 @@ def test_engine_error_has_the_spec_header_and_the_engine_frame(run):
     result.stdout.fnmatch_lines(
         [
             "spec demo.square_grad failed on tinybrokentensor (cpu): the engine raised "
-            "RuntimeError: tensor creation is broken at test_demo.py:14",
+            f"RuntimeError: tensor creation is broken at {SECOND_BODY_LINE}",
             "  behaviour: for y = x**2 at x = 3 the gradient is 6",
             "  in engine: */tests/tiny_engine.py:* in tensor: "
             'raise RuntimeError("tensor creation is broken")',
@@ -159,7 +162,7 @@ def test_absent_method_under_a_declared_capability_says_so(run):
     result.stdout.fnmatch_lines(
         [
             "spec demo.square_grad failed on tinysgd (cpu): the engine raised "
-            "NotImplementedError at test_demo.py:14",  # (an empty message is left out)
+            f"NotImplementedError at {SECOND_BODY_LINE}",  # (an empty message is left out)
             "  absent:    the adapter declares optim.sgd but does not implement engine.sgd",
         ]
     )
@@ -172,7 +175,7 @@ def test_missing_member_under_a_declared_capability_says_so(run):
     result.stdout.fnmatch_lines(
         [
             "*the engine raised AttributeError: 'TinyTensor' object has no attribute "
-            "'retain_grad' at test_demo.py:14",
+            f"'retain_grad' at {SECOND_BODY_LINE}",
             "  absent:    the adapter declares autograd.backward but its objects have no "
             "member 'retain_grad'",
         ]
@@ -275,7 +278,7 @@ def test_reproduction_raises_the_same_failure_standalone(run, tmp_path):
     ran = run_script(tmp_path / "repro.py", script)
     assert ran.returncode == 1, ran.stderr
     assert (
-        "conformance.expect.SpecFailure: spec demo.doubled failed on tinybrokenadd (cpu): "
+        "conformance.running.SpecFailure: spec demo.doubled failed on tinybrokenadd (cpu): "
         "x.grad is not close to the expected value" in ran.stderr
     ), ran.stderr
 

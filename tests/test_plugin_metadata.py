@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.sources import DOCUMENTS
-from conformance.spec import MATHEMATICS, Source, SpecInfo, spec
+from conformance.spec import MATHEMATICS, Document, Source, SpecInfo, spec
 from conformance.tolerance import Tolerance
 from tests.plugin_run import PY_COURSE, TINY, spec_source
 
@@ -30,12 +29,12 @@ MALFORMED = {
     "no-sources": ({"sources": "[]"}, "field 'sources': at least one Source*"),
     "source-not-a-source": ({"sources": '["a file"]'}, "field 'sources': 'a file' needs a*"),
     "source-without-section": (
-        {"sources": f'[Source("{PY_COURSE}", "")]'},
-        "field 'sources': Source(document='003_*', section='') needs a document and a section",
+        {"sources": '[Source(COURSE, "")]'},
+        "field 'sources': Source(document=Document(id='003_*'), section='') needs a document and*",
     ),
-    "unknown-document": (
+    "document-not-declared": (
         {"sources": '[Source("nowhere.txt", "Intro")]'},
-        "field 'sources': unknown document 'nowhere.txt'",
+        "field 'sources': 'nowhere.txt' is not a conformance.Document; declare each document*",
     ),
     "unknown-capability": (
         {"requires": '{"autograd.magic", "tensor.ops"}'},
@@ -128,12 +127,12 @@ def test_valid_spec_has_no_problems():
     good = SpecInfo(
         id="chapter.some_name2",
         behaviour="a sentence stating the behaviour",
-        sources=(Source(MATHEMATICS, "derivation"), Source(PY_COURSE, "Autograd")),
+        sources=(Source(MATHEMATICS, "derivation"), Source(Document(PY_COURSE, "Notes"), "x")),
         requires=frozenset({"autograd.backward"}),
         tolerance=Tolerance(rtol=1e-3, atol=0.0, why="stated"),
         false_failure_probability=1e-9,
     )
-    assert good.problems(set(DOCUMENTS)) == []
+    assert good.problems() == []
     assert good.capabilities == {"autograd.backward", "tensor.core"}
 
 
@@ -200,3 +199,22 @@ def test_about_is_recorded_by_the_decorator():
     info = test_x.conformance_spec
     assert info.about == "autograd.accumulate"
     assert "autograd.accumulate" in info.capabilities and info.problems() == []
+
+
+def test_a_third_party_spec_citing_its_own_document_collects(run):
+    """The plugin knows no list of documents: a catalogue declares its own bibliography."""
+    run.pytester.makepyfile(
+        test_theirs=HEADER_OF_THIRD_PARTY
+        + spec_source(sources='[Source(PAPER, "Section 2"), Source(MATHEMATICS, "d(x^2) = 2x")]')
+    )
+    result = run(f"--engine={TINY}:TinyEngine", "-v")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*test_square_grad*PASSED*"])
+
+
+HEADER_OF_THIRD_PARTY = (
+    "from conformance import *\n"
+    "from conformance import MATHEMATICS\n"
+    'PAPER = Document("smith-2031", "Gradients in our engine", author="A. Smith", '
+    'where="our docs site")\n'
+)
