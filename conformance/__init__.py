@@ -31,17 +31,6 @@ if TYPE_CHECKING:
         expect_true,
     )
 
-HELPERS = (
-    "expect_close",
-    "expect_dtype",
-    "expect_equal",
-    "expect_grad",
-    "expect_no_grad",
-    "expect_raises",
-    "expect_shape",
-    "expect_true",
-)
-
 __all__ = [
     "MATHEMATICS",
     "Document",
@@ -59,6 +48,7 @@ __all__ = [
     "expect_true",
     "spec",
 ]
+HELPERS = tuple(name for name in __all__ if name.startswith("expect_"))  # from conformance.expect
 
 
 def __getattr__(name: str) -> Any:
