@@ -251,3 +251,52 @@ def test_rule_is_numpys_isclose():
         inside = abs(got - wanted) <= tol.allowed(wanted)
         assert inside == math.isclose(got, wanted, rel_tol=0, abs_tol=tol.allowed(wanted))
         assert inside == np.isclose(got, wanted, rtol=tol.rtol, atol=tol.atol)
+
+
+# -- the comparison helpers on plain values -----------------------------------------------------
+@pytest.mark.parametrize(
+    ("got", "expected", "hint"),
+    [
+        ([-1.0, -2.0], [1.0, 2.0], "wrong sign"),
+        ([2.0, 4.0], [1.0, 2.0], "expected times 2"),
+        ([np.nan], [1.0], "NaN"),
+        ([np.inf], [1.0], "inf"),
+        ([1.0, 5.0], [1.0, 2.0], ""),
+    ],
+)
+def test_diagnosis_tells_kinds_of_error_apart(got, expected, hint):
+    found = _diagnosis(np.array(got), np.array(expected))
+    assert (hint in found) if hint else found == ""
+
+
+def test_rounding_error_within_the_float32_table_passes():
+    expect_close(np.float32(0.24131133), 0.241311296657157, what="cross-entropy")
+
+
+def test_float32_tolerance_rejects_a_wrong_digit():
+    with pytest.raises(SpecFailure, match=r"allowed .*float32 table"):
+        expect_close(np.float32(0.2414), 0.241311296657157, what="cross-entropy")
+
+
+def test_float64_is_held_to_the_float64_table():
+    # A float64 spec says so (dtype="float64"); a float64 result of a float32 computation is
+    # judged at float32 tolerance.
+    with pytest.raises(SpecFailure):
+        expect_close(
+            np.float64(0.24131133), 0.241311296657157, what="cross-entropy", dtype="float64"
+        )
+
+
+def test_shape_is_checked_before_values():
+    with pytest.raises(SpecFailure, match=r"shape mismatch.*\n.*shape \(2,\)"):
+        expect_close(np.zeros((2, 1)), np.zeros(2), what="x")
+
+
+def test_expect_raises_fails_when_nothing_is_raised():
+    with pytest.raises(SpecFailure, match="no exception was raised"):
+        with expect_raises(what="an error"):
+            pass
+
+
+def test_integer_dtypes_compare_exactly():
+    assert tolerance.for_dtype("int64").rtol == 0 == tolerance.for_dtype("int64").atol
