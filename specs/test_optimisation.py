@@ -55,6 +55,10 @@ SGD_LOSS = [0.64**k for k in range(6)]
     ],
     about="optim.sgd",
     requires={"autograd.backward"},
+    # The optimiser chapter's foundation: when plain SGD cannot take these steps, the specs of
+    # momentum, weight decay, learning rates and zeroing that drive SGD are blocked by it
+    # instead of each failing for the same reason.
+    basic=True,
 )
 def test_sgd_trace(engine):
     w = engine.tensor(2.0, requires_grad=True)
