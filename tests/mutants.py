@@ -403,7 +403,8 @@ MUTANTS = [
     Mutant(
         "sgd_uphill",
         "SGD adds lr * grad instead of subtracting it",
-        ("optim.sgd_trace", "optim.manual_matches_optimizer"),
+        # the SGD trace is a basic spec: the other SGD specs are blocked by it, not failed
+        ("optim.sgd_trace",),
         lambda: [mock.patch.object(optim.SGD, "update", sgd_uphill)],
     ),
     Mutant(
