@@ -4,6 +4,7 @@ Exit statuses (also those of ``conformance diff`` and ``docs/ci/conformance-gate
 
 - ``0`` pass: every claimed spec passed or is a known failure of the baseline;
 - ``1`` regression: a claimed spec failed (or was blocked) that the baseline does not list, or,
+  (a spec blocked by a basic spec that is itself a known failure of the baseline is not one),
   with a previous report, a spec that passed there is now a known failure (a baseline entry
   added to hide a regression);
 - ``2`` usage error: bad arguments, an unreadable or incomparable report, or a pytest run that
@@ -18,16 +19,26 @@ Specs of capabilities the engine does not claim (run with ``--probe-undeclared``
 
 from __future__ import annotations
 
+import re
+
 from conformance import diff as diff_module
 from conformance.matrix import Report
 
 PASS, REGRESSION, USAGE, STALE = 0, 1, 2, 3
 PYTEST_NO_VERDICT = {2: "interrupted", 3: "internal error", 4: "usage error", 5: "no spec ran"}
 XPASS_STRICT = "[XPASS(strict)]"
+BLOCKED_BY = re.compile(r"^blocked by basic spec (?P<spec>\S+), which fails on ")  # targets.py
 
 
 def is_stale(result: dict) -> bool:
     return result["outcome"] == "failed" and result.get("message", "").startswith(XPASS_STRICT)
+
+
+def blocked_by_known_failure(result: dict, known: set[tuple[str, str]]) -> bool:
+    """Whether ``result`` is blocked by a basic spec that the baseline lists as failing on the
+    same target: the known failure is the one to fix, its dependants add nothing to gate on."""
+    found = BLOCKED_BY.match(result.get("message", "")) if result["outcome"] == "blocked" else None
+    return found is not None and (found["spec"], result["target"]) in known
 
 
 def gate(
@@ -41,7 +52,14 @@ def gate(
         ]
     claimed = [r for r in report.results if r.get("claimed", True)]
     stale = [r for r in claimed if is_stale(r)]
-    failing = [r for r in claimed if r["outcome"] in diff_module.FAILING and not is_stale(r)]
+    known = {(r["spec"], r["target"]) for r in claimed if r["outcome"] == "xfailed"}
+    failing = [
+        r
+        for r in claimed
+        if r["outcome"] in diff_module.FAILING
+        and not is_stale(r)
+        and not blocked_by_known_failure(r, known)
+    ]
     lines = [f"regression: {diff_module.label(diff_module.key(r))} {r['outcome']}" for r in failing]
     if previous is not None:
         reasons = diff_module.incomparable(previous, report)

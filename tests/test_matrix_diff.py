@@ -85,6 +85,10 @@ def test_reports_of_another_catalogue_or_engine_are_refused_unless_forced(tmp_pa
     assert main(["diff", str(before), str(other), "--force"]) == 1  # everything "new" fails
 
 
+BLOCKED_BY_CHAIN = "blocked by basic spec autograd.chain_grad, which fails on toy-cpu: ..."
+BLOCKED_BY_OTHER = "blocked by basic spec basics.arithmetic, which fails on toy-cpu: ..."
+
+
 @pytest.mark.parametrize(
     "change, pytest_status, expected",
     [
@@ -98,6 +102,32 @@ def test_reports_of_another_catalogue_or_engine_are_refused_unless_forced(tmp_pa
         ({"autograd.chain_grad": ("xfailed", {})}, 4, gate.USAGE),
         ({"autograd.chain_grad": ("xfailed", {})}, 5, gate.USAGE),
         ({"autograd.chain_grad": ("xfailed", {}), "nn.relu_grad": ("failed", {})}, 0, gate.PASS),
+        (  # blocked by a basic spec the baseline lists: the known failure is what to fix
+            {
+                "autograd.chain_grad": ("xfailed", {}),
+                "optim.sgd_step": ("blocked", {"message": BLOCKED_BY_CHAIN}),
+            },
+            0,
+            gate.PASS,
+        ),
+        (  # blocked by a basic spec failing outside the baseline (here not even selected)
+            {
+                "autograd.chain_grad": ("xfailed", {}),
+                "optim.sgd_step": ("blocked", {"message": BLOCKED_BY_OTHER}),
+            },
+            0,
+            gate.REGRESSION,
+        ),
+    ],
+    ids=[
+        "failure",
+        "known-failure",
+        "stale",
+        "usage-error",
+        "no-spec-ran",
+        "unclaimed-failure",
+        "blocked-by-known-failure",
+        "blocked-by-other-failure",
     ],
 )
 def test_gate_exit_status(tmp_path, change, pytest_status, expected):
