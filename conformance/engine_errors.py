@@ -19,6 +19,7 @@ from pathlib import Path
 
 import conformance
 from conformance.engine import Engine
+from conformance.running import summary
 from conformance.spec import SpecInfo
 
 SUITE = Path(conformance.__file__).resolve().parent
@@ -84,8 +85,6 @@ class EngineError:
 
     @property
     def headline(self) -> str:
-        from conformance.expect import summary  # NumPy, needed only once a spec has failed
-
         kind, said = type(self.error).__name__, summary(str(self.error))
         text = f"the engine raised {kind}" + (f": {said}" if said else "")
         if self.spec_line is not None:

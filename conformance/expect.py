@@ -15,7 +15,7 @@ from typing import NoReturn
 import numpy as np
 
 from conformance import tolerance as tolerances
-from conformance.running import SpecFailure, running
+from conformance.running import SpecFailure, running, summary
 from conformance.tolerance import Tolerance
 
 DEFAULT_COMPUTE_DTYPE = "float32"  # the documented default dtype of a new tensor
@@ -344,11 +344,3 @@ def expect_raises(
             )
         return
     fail(f"expected an error: {what}", "got:       no exception was raised")
-
-
-def summary(text: str, limit: int = 300) -> str:
-    """``text`` on one line, cut to ``limit`` characters with a count of what was left out."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    return f"{flat[:limit]}... ({len(flat) - limit} more characters)"

@@ -19,15 +19,13 @@ Specs of capabilities the engine does not claim (run with ``--probe-undeclared``
 
 from __future__ import annotations
 
-import re
-
 from conformance import diff as diff_module
 from conformance.matrix import Report
+from conformance.targets import blocker_of
 
 PASS, REGRESSION, USAGE, STALE = 0, 1, 2, 3
 PYTEST_NO_VERDICT = {2: "interrupted", 3: "internal error", 4: "usage error", 5: "no spec ran"}
 XPASS_STRICT = "[XPASS(strict)]"
-BLOCKED_BY = re.compile(r"^blocked by basic spec (?P<spec>\S+), which fails on ")  # targets.py
 
 
 def is_stale(result: dict) -> bool:
@@ -37,8 +35,9 @@ def is_stale(result: dict) -> bool:
 def blocked_by_known_failure(result: dict, known: set[tuple[str, str]]) -> bool:
     """Whether ``result`` is blocked by a basic spec that the baseline lists as failing on the
     same target: the known failure is the one to fix, its dependants add nothing to gate on."""
-    found = BLOCKED_BY.match(result.get("message", "")) if result["outcome"] == "blocked" else None
-    return found is not None and (found["spec"], result["target"]) in known
+    if result["outcome"] != "blocked":
+        return False
+    return (blocker_of(result.get("message", "")), result["target"]) in known
 
 
 def gate(

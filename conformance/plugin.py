@@ -338,7 +338,7 @@ def engine(request: pytest.FixtureRequest):
         # Probed: runs although not declared, when the capability it is about is the only one
         # missing. One that also needs an undeclared prerequisite would only show that missing
         # prerequisite again (a scalar-only engine on every array spec), and slowly.
-        undeclared = info.capabilities - set(target.engine.capabilities)
+        undeclared = target.undeclared(info)
         if undeclared == {info.subject}:
             reason = None
         else:
@@ -353,7 +353,7 @@ def engine(request: pytest.FixtureRequest):
 
 def claimed(info: SpecInfo, target: Target) -> bool:
     """Whether the engine declares every capability the spec needs."""
-    return info.capabilities <= set(target.engine.capabilities)
+    return not target.undeclared(info)
 
 
 def case_of(item: Any) -> str:

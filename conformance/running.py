@@ -1,6 +1,7 @@
 """The spec running now and its engine, which the plugin sets around each spec and the
 assertion helpers read; kept apart from :mod:`conformance.expect` so that the plugin can know
-about them without importing NumPy into every pytest session of the environment."""
+about them without importing NumPy into every pytest session of the environment; also
+:func:`summary`, the one-line form of a message that both use."""
 
 from __future__ import annotations
 
@@ -39,3 +40,11 @@ def running_spec(spec: SpecInfo | None, engine: Any) -> Iterator[None]:
         yield
     finally:
         running.reset(token)
+
+
+def summary(text: str, limit: int = 300) -> str:
+    """``text`` on one line, cut to ``limit`` characters with a count of what was left out."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return f"{flat[:limit]}... ({len(flat) - limit} more characters)"

@@ -5,6 +5,7 @@ Plain functions and classes, so that ``tests/`` can exercise them without pytest
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -34,7 +35,7 @@ class Target:
         if not self.available:
             reason = self.engine.device_unavailable_reason(self.device)
             return f"engine {self.engine.name!r} has no device {self.device!r}: {reason}"
-        missing = sorted(spec.capabilities - set(self.engine.capabilities))
+        missing = sorted(self.undeclared(spec))
         if missing:
             noun = "capability" if len(missing) == 1 else "capabilities"
             return (
@@ -42,6 +43,10 @@ class Target:
                 f"{', '.join(repr(name) for name in missing)} required by spec {spec.id}"
             )
         return None
+
+    def undeclared(self, spec: SpecInfo) -> frozenset[str]:
+        """The capabilities ``spec`` needs that the engine does not declare."""
+        return spec.capabilities - frozenset(self.engine.capabilities)
 
     def instance(self) -> Engine:
         return self.engine.on_device(self.device)
@@ -91,11 +96,9 @@ class BasicSpecs:
                 # dependants are blocked at once instead of hanging in turn.
                 self.results[key] = "did not finish (hung, or timed out)"
                 self.results[key] = self._run(basic, function, target)
-            if self.results[key] is not None:
-                return (
-                    f"blocked by basic spec {basic.id}, which fails on {target.id}: "
-                    f"{self.results[key]}"
-                )
+            failure = self.results[key]
+            if failure is not None:
+                return blocked_reason(basic.id, target.id, failure)
         return None
 
     @staticmethod
@@ -109,3 +112,17 @@ class BasicSpecs:
         except Exception as error:
             return first_line(error)
         return None
+
+
+BLOCKED = re.compile(r"^blocked by basic spec (?P<spec>\S+), which fails on ")
+
+
+def blocked_reason(basic: str, target: str, what: str) -> str:
+    """The skip reason of a spec blocked by the failing basic spec ``basic``."""
+    return f"blocked by basic spec {basic}, which fails on {target}: {what}"
+
+
+def blocker_of(reason: str) -> str | None:
+    """The basic spec named by a :func:`blocked_reason` (read back from a report), else None."""
+    found = BLOCKED.match(reason)
+    return found["spec"] if found else None
