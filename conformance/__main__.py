@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         # comes first so that pytest collects it wherever it is started. A fresh interpreter:
         # pytest rewrites the asserts of this distribution's modules, which must not be
         # imported before it starts.
-        catalogue_spec = importlib.util.find_spec("specs")
+        catalogue_spec = importlib.util.find_spec("conformance.specs")
         assert catalogue_spec is not None and catalogue_spec.submodule_search_locations
         location = catalogue_spec.submodule_search_locations[0]
         return subprocess.call([sys.executable, "-m", "pytest", location, *argv[1:]])

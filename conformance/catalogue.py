@@ -11,7 +11,7 @@ from conformance.capabilities import ALTERNATIVES, CAPABILITIES
 from conformance.spec import Document, Source, SpecInfo, info_of
 
 
-def collect(package: str = "specs") -> list[SpecInfo]:
+def collect(package: str = "conformance.specs") -> list[SpecInfo]:
     """Every spec's metadata in the package's modules, in module and source order."""
     root = importlib.import_module(package)
     found = []
@@ -84,7 +84,7 @@ def cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def reading_notes(package: str = "specs") -> list[tuple[Document, str, str]]:
+def reading_notes(package: str = "conformance.specs") -> list[tuple[Document, str, str]]:
     """The catalogue's notes on passages judged not executable: ``NOT_EXECUTABLE`` of the
     package's ``reading`` module, as (document, anchor, why); empty if it has none."""
     try:
@@ -180,7 +180,7 @@ def _conventions(specs: list[SpecInfo]) -> list[str]:
     return lines
 
 
-def as_markdown(specs: list[SpecInfo], package: str = "specs") -> str:
+def as_markdown(specs: list[SpecInfo], package: str = "conformance.specs") -> str:
     counts = Counter(chapter(s) for s in specs)
     lines = [
         "# Spec catalogue",

@@ -24,7 +24,7 @@ PAGE = "docs/matrix.md"
 BUILD = "build/matrix"
 # engine name -> (the module its adapter imports, the pyproject extra that pins it)
 ENGINES = {
-    "reference": ("reference_impl", None),
+    "reference": ("conformance.reference_impl", None),
     "torch": ("torch", "torch"),
     "mygrad": ("mygrad", "mygrad"),
     "tinygrad": ("tinygrad", "tinygrad"),

@@ -497,7 +497,7 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
         terminalreporter.write_line(
             f"conformance: {ENGINE} was given but no spec was collected here; to run the "
             f"installed catalogue from any folder: conformance run {ENGINE}={run.option} "
-            f"(or: pytest --pyargs specs {ENGINE}={run.option})",
+            f"(or: pytest --pyargs conformance.specs {ENGINE}={run.option})",
             yellow=True,
         )
     if run is None or not run.results:

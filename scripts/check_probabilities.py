@@ -119,7 +119,7 @@ def randint_labels() -> float:
 def properties_linear_init_bounds() -> float:
     # The spread check fails when all of >= 40 weights fall within half the bound: 2**-40 each,
     # one such tensor per example, at most THOROUGH_EXAMPLES examples in the largest profile.
-    from specs.strategies import THOROUGH_EXAMPLES
+    from conformance.specs.strategies import THOROUGH_EXAMPLES
 
     return THOROUGH_EXAMPLES * 0.5**40
 
@@ -127,7 +127,7 @@ def properties_linear_init_bounds() -> float:
 def properties_dropout_modes() -> float:
     # A train-mode pass keeps all 200 units with probability at most 0.8**200 (p >= 0.2 in one
     # layer at least); at most 4 passes per example, THOROUGH_EXAMPLES examples.
-    from specs.strategies import THOROUGH_EXAMPLES
+    from conformance.specs.strategies import THOROUGH_EXAMPLES
 
     return THOROUGH_EXAMPLES * 4 * 0.8**200
 

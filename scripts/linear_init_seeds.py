@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         from conformance.engines.torch_engine import TorchEngine as Engine
     else:
         from conformance.engines.reference_engine import ReferenceEngine as Engine
-    from specs.test_layers import check_linear_init
+    from conformance.specs.test_layers import check_linear_init
 
     engine = Engine()
     info = next(s for s in collect() if s.id == "layers.linear_init")

@@ -10,7 +10,8 @@ from conformance import (
     expect_true,
     spec,
 )
-from specs.sources import (
+
+from .sources import (
     BLOG,
     BOOK,
     LINREG,

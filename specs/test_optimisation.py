@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from conformance import expect_close, expect_equal, expect_grad, expect_true, spec
-from specs.sources import (
+
+from .sources import (
     BLOG,
     BOOK,
     LINREG,

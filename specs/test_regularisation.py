@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from conformance import expect_close, expect_true, spec
-from specs.sources import PY_COURSE, R_COURSE, both_courses, cite, maths, pytorch_docs
-from specs.test_optimisation import DECAY_FACTOR, WEIGHT_DECAY
+
+from .sources import PY_COURSE, R_COURSE, both_courses, cite, maths, pytorch_docs
+from .test_optimisation import DECAY_FACTOR, WEIGHT_DECAY
 
 SCALED = both_courses("1/(1-p)")
 EVAL_OFF = both_courses("dropout is disabled entirely")

@@ -13,7 +13,8 @@ from conformance import (
     expect_true,
     spec,
 )
-from specs.sources import BLOG, BOOK, LINREG, cite, maths, pytorch_docs
+
+from .sources import BLOG, BOOK, LINREG, cite, maths, pytorch_docs
 
 BLOG_BASICS = cite(BLOG, "Autograd fundamentals")
 BLOG_MEAN_GRAD = cite(BLOG, "0.2500 0.2500 0.2500 0.2500 [ CPUFloatType{2,2} ]")

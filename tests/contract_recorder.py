@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import functools
 
-import reference_impl as ref
+from conformance import reference_impl as ref
 from conformance.adapter import _OPERATORS, Proxy, unwrap, wrap
 from conformance.engine import contract_methods
 from conformance.engines.reference_engine import ReferenceEngine
 from conformance.expect import running
-from reference_impl import core, data, nn, optim
+from conformance.reference_impl import core, data, nn, optim
 
 #: (spec id, its capabilities, "kind.member") for every touch while a spec runs.
 TOUCHED: set[tuple[str, frozenset[str], str]] = set()

@@ -15,7 +15,7 @@ from unittest import mock
 import numpy as np
 
 from conformance.engines.reference_engine import ReferenceEngine
-from reference_impl import (
+from conformance.reference_impl import (
     autograd,
     conversions,
     core,
@@ -29,7 +29,7 @@ from reference_impl import (
     optim,
     views,
 )
-from reference_impl.core import Node, Tensor
+from conformance.reference_impl.core import Node, Tensor
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from unittest import mock
 import numpy as np
 
 from conformance.engines.reference_engine import ReferenceEngine
-from reference_impl import backend, core, data, function, functional, nn, ops, optim
-from reference_impl.core import Tensor
+from conformance.reference_impl import backend, core, data, function, functional, nn, ops, optim
+from conformance.reference_impl.core import Tensor
 from tests.mutants import Mutant, adapter, op
 
 

@@ -13,7 +13,7 @@ from conformance import catalogue, contract_doc
 from conformance.capabilities import CAPABILITIES
 from conformance.sources import anchor_problems
 from conformance.spec import MATHEMATICS, Source
-from specs.sources import BIBLIOGRAPHY, PYTORCH_DOCS, SEED_DOCUMENTS
+from conformance.specs.sources import BIBLIOGRAPHY, PYTORCH_DOCS, SEED_DOCUMENTS
 
 if importlib.util.find_spec("torch") is not None:
     # Imported with this module, before pytester snapshots sys.modules, so that the in-process

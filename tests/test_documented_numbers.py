@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conformance import catalogue, tolerance
-from specs import test_losses, test_optimisation
+from conformance.specs import test_losses, test_optimisation
 
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="source documents not beside the repo")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import Phase, settings
 
-from specs.strategies import register_profiles
+from conformance.specs.strategies import register_profiles
 from tests.catalogue_run import failing, matches, run_catalogue
 from tests.property_mutants import PROPERTY_MUTANTS
 

@@ -109,7 +109,7 @@ def test_every_spec_passes_on_the_reference_engines_cuda_path(on_fake_cuda):
 # -- engine paths the catalogue does not reach: crossings between host and device ------------
 CROSSINGS = """
 import numpy
-import reference_impl as ref
+from conformance import reference_impl as ref
 
 
 def cuda(values, **kwargs):

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import reference_impl as ref
-from reference_impl import functional as F
+from conformance import reference_impl as ref
+from conformance.reference_impl import functional as F
 
 EPS = 1e-6
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import reference_impl as ref
+from conformance import reference_impl as ref
 from conformance.engines.reference_engine import ReferenceEngine
-from reference_impl import backend, core, function
-from reference_impl import functional as F
+from conformance.reference_impl import backend, core, function
+from conformance.reference_impl import functional as F
 
 
 def values(t):
@@ -308,8 +308,8 @@ def test_cuda_is_offered_only_with_cupy_and_a_gpu():
 
 
 def test_the_engine_imports_under_any_package_name(tmp_path):
-    """Its modules import each other relatively, so the package can be installed under another
-    name (a generic top-level name like ``reference_impl`` may collide with other packages)."""
+    """Its modules import each other relatively, so the folder works under whatever name it is
+    imported as: ``conformance.reference_impl`` once installed, or any other."""
     source = Path(ref.__file__).parent
     shutil.copytree(source, tmp_path / "renamed_engine", ignore=shutil.ignore_patterns("*.pyc"))
     code = (

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import reference_impl
+from conformance import reference_impl
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("torch") is None, reason="the torch extra is not installed"

@@ -5,11 +5,11 @@ The engine follows PyTorch's names, so this adapter is as thin as the torch one.
 
 from __future__ import annotations
 
-import reference_impl as ref
+from conformance import reference_impl as ref
 from conformance.capabilities import pytorch_like
 from conformance.engine import Engine
-from reference_impl import backend, functional, nn, optim
-from reference_impl import data as ref_data
+from conformance.reference_impl import backend, functional, nn, optim
+from conformance.reference_impl import data as ref_data
 
 
 class ReferenceEngine(Engine):
