@@ -80,8 +80,8 @@ def as_table(specs: list[SpecInfo]) -> str:
 
 
 def cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return text.replace("|", "\\|")
+    """Text safe inside a Markdown table cell (of the catalogue page and of the matrix)."""
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def reading_notes(package: str = "conformance.specs") -> list[tuple[Document, str, str]]:

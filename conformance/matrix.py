@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conformance.capabilities import CAPABILITIES
+from conformance.catalogue import cell
 
 FORMAT = "autograd-conformance-report"
 VERSION = 1
@@ -200,11 +201,6 @@ def summary(column: Column) -> dict[str, int]:
     for verdict in column.report.verdicts.get(column.target, {}).values():
         found[verdict.get("state", "")] = found.get(verdict.get("state", ""), 0) + 1
     return {state: n for state, n in found.items() if n}
-
-
-def cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def about_runs(matrix: Matrix) -> list[str]:

@@ -7,6 +7,7 @@ Engines come from :mod:`tests.tiny_engine`, so no test here depends on ``referen
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -79,11 +80,8 @@ class PluginRun:
         return self.pytester.runpytest_inprocess(*options, *args)
 
 
-def outcomes_by_test(result) -> dict[str, str]:
-    """Test id (the part after ``::``) -> PASSED/FAILED/SKIPPED/... from a ``-v`` run's lines."""
-    found = {}
-    for line in result.outlines:
-        parts = line.split()
-        if len(parts) >= 2 and "::" in parts[0] and parts[1].isupper():
-            found[parts[0].split("::", 1)[1]] = parts[1]
-    return found
+def outcomes_in_report(path: Path) -> dict[str, str]:
+    """Spec id -> outcome ("passed", "blocked", ...) from a run's ``--conformance-report``, in
+    the order the specs ran: the plugin's own records, nothing read back from terminal text."""
+    results = json.loads(path.read_text(encoding="utf-8"))["results"]
+    return {result["spec"]: result["outcome"] for result in results}

@@ -9,7 +9,7 @@ import pytest
 
 from conformance.spec import MATHEMATICS, Source, SpecInfo
 from conformance.targets import BasicSpecs, Target
-from tests.plugin_run import TINY, outcomes_by_test, spec_source
+from tests.plugin_run import TINY, outcomes_in_report, spec_source
 from tests.tiny_engine import BrokenTensorEngine, TensorsOnlyEngine, TinyEngine
 
 FOUNDATION_AND_DEPENDANTS = (
@@ -43,21 +43,21 @@ BROKEN_ADD = "blocked by basic spec demo.add_backward, which fails on tinybroken
 
 EXPECTED = {
     "BrokenTensorEngine": {
-        "test_tensor_roundtrip[tinybrokentensor-cpu]": "FAILED",
-        "test_add_backward[tinybrokentensor-cpu]": "FAILED",
-        "test_square_grad[tinybrokentensor-cpu]": "SKIPPED",
-        "test_cube_grad[tinybrokentensor-cpu]": "SKIPPED",
-        "test_sum_values[tinybrokentensor-cpu]": "SKIPPED",
+        "demo.tensor_roundtrip": "failed",
+        "demo.add_backward": "failed",
+        "demo.square_grad": "blocked",
+        "demo.cube_grad": "blocked",
+        "demo.sum_values": "blocked",
     },
     "BrokenAddBackwardEngine": {
-        "test_tensor_roundtrip[tinybrokenadd-cpu]": "PASSED",
-        "test_add_backward[tinybrokenadd-cpu]": "FAILED",
-        "test_square_grad[tinybrokenadd-cpu]": "SKIPPED",
-        "test_cube_grad[tinybrokenadd-cpu]": "SKIPPED",
-        "test_sum_values[tinybrokenadd-cpu]": "PASSED",  # needs no backward: still runs
+        "demo.tensor_roundtrip": "passed",
+        "demo.add_backward": "failed",
+        "demo.square_grad": "blocked",
+        "demo.cube_grad": "blocked",
+        "demo.sum_values": "passed",  # needs no backward: still runs
     },
     "TinyEngine": {
-        f"test_{name}[tiny-cpu]": "PASSED"
+        f"demo.{name}": "passed"
         for name in ("tensor_roundtrip", "add_backward", "square_grad", "cube_grad", "sum_values")
     },
 }
@@ -75,9 +75,16 @@ REASONS = {
 )
 def test_broken_basic_spec_blocks_its_dependants(run, engine, order):
     run.write(*FOUNDATION_AND_DEPENDANTS)
-    result = run(f"--engine={TINY}:{engine}", "-v", "-rs", *order, randomly=bool(order))
-    assert outcomes_by_test(result) == EXPECTED[engine]
-    blocked = sum(outcome == "SKIPPED" for outcome in EXPECTED[engine].values())
+    result = run(
+        f"--engine={TINY}:{engine}",
+        "-rs",
+        "--conformance-report=out.json",
+        *order,
+        randomly=bool(order),
+    )
+    outcomes = outcomes_in_report(run.pytester.path / "out.json")
+    assert dict(sorted(outcomes.items())) == dict(sorted(EXPECTED[engine].items()))
+    blocked = sum(outcome == "blocked" for outcome in EXPECTED[engine].values())
     reasons = skip_reasons(result)
     assert len(reasons) == blocked
     assert all(fnmatch(reason, REASONS[engine]) for reason in reasons), reasons
@@ -115,9 +122,9 @@ def test_blocking_under_xdist(run):
 
 def test_basic_specs_run_first(run):
     run.write(*FOUNDATION_AND_DEPENDANTS[2:], *FOUNDATION_AND_DEPENDANTS[:2])
-    result = run(f"--engine={TINY}:TinyEngine", "-v")
-    order = list(outcomes_by_test(result))
-    assert order[:2] == ["test_tensor_roundtrip[tiny-cpu]", "test_add_backward[tiny-cpu]"]
+    run(f"--engine={TINY}:TinyEngine", "--conformance-report=out.json")
+    order = list(outcomes_in_report(run.pytester.path / "out.json"))
+    assert order[:2] == ["demo.tensor_roundtrip", "demo.add_backward"]
 
 
 # -- BasicSpecs, without pytest ----------------------------------------------------------------
