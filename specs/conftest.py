@@ -7,7 +7,7 @@ spec module is, so the option still overrides this default."""
 
 from hypothesis import settings
 
-from .strategies import register_profiles
+from conformance.specs.strategies import register_profiles
 
 register_profiles()
 settings.load_profile("ci")

@@ -3,8 +3,7 @@ executable that the catalogue judged not to be, each with the reason. Anchors ar
 citation test checks them like spec citations); docs/catalogue.md lists them per document."""
 
 from conformance import Document
-
-from .sources import BLOG, BOOK, LINREG, PY_COURSE, R_COURSE
+from conformance.specs.sources import BLOG, BOOK, LINREG, PY_COURSE, R_COURSE
 
 NOT_EXECUTABLE: list[tuple[Document, str, str]] = [
     # (document, anchor, why)

@@ -2,8 +2,7 @@
 what it is about report "blocked by" it instead of failing with the same noise."""
 
 from conformance import expect_close, expect_dtype, expect_grad, expect_shape, spec
-
-from .sources import BOOK, PY_COURSE, R_COURSE, both_courses, cite, maths
+from conformance.specs.sources import BOOK, PY_COURSE, R_COURSE, both_courses, cite, maths
 
 
 @spec(

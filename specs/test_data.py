@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from conformance import expect_close, expect_dtype, expect_equal, expect_shape, expect_true, spec
-
-from .sources import LINREG, PY_COURSE, R_COURSE, cite, maths, pytorch_docs
+from conformance.specs.sources import LINREG, PY_COURSE, R_COURSE, cite, maths, pytorch_docs
 
 RANDOM_SPLIT = cite(PY_COURSE, "random_split(dataset, [n_train")
 SPLIT_SIZES = [cite(PY_COURSE, "(700, 150, 150)"), cite(R_COURSE, "700 150 150")]

@@ -10,8 +10,7 @@ from conformance import (
     expect_true,
     spec,
 )
-
-from .sources import (
+from conformance.specs.sources import (
     BLOG,
     BOOK,
     LINREG,

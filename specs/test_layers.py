@@ -5,8 +5,7 @@ import math
 import numpy as np
 
 from conformance import expect_close, expect_equal, expect_shape, expect_true, spec
-
-from .sources import PY_COURSE, R_COURSE, both_courses, cite, maths, pytorch_docs
+from conformance.specs.sources import PY_COURSE, R_COURSE, both_courses, cite, maths, pytorch_docs
 
 NETWORK = both_courses("a four-dimensional hidden layer with ReLU activation")
 SHAPES = [cite(PY_COURSE, "(torch.Size([4, 3]), torch.Size([2, 4]))"), cite(R_COURSE, "[1] 4 3")]

@@ -5,8 +5,7 @@ import math
 import numpy as np
 
 from conformance import expect_close, expect_grad, expect_true, spec
-
-from .sources import LINREG, PY_COURSE, R_COURSE, both_courses, cite, maths
+from conformance.specs.sources import LINREG, PY_COURSE, R_COURSE, both_courses, cite, maths
 
 MSE = both_courses("Mean squared error (MSE)")
 CE_FROM_LOGITS = both_courses(

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from conformance import expect_close, expect_equal, expect_grad, expect_true, spec
-
-from .sources import (
+from conformance.specs.sources import (
     BLOG,
     BOOK,
     LINREG,

@@ -15,10 +15,9 @@ from hypothesis import strategies as st
 
 from conformance import Tolerance, expect_close, spec
 from conformance.expect import as_array
-
-from . import gradcheck as gc
-from . import strategies as hs
-from .sources import PY_COURSE, both_courses, cite, maths
+from conformance.specs import gradcheck as gc
+from conformance.specs import strategies as hs
+from conformance.specs.sources import PY_COURSE, both_courses, cite, maths
 
 OPS = {op.name: op for op in hs.OPS}
 NAMES = "ab"

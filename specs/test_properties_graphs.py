@@ -20,11 +20,10 @@ from hypothesis import strategies as st
 from conformance import expect_close, expect_no_grad, spec
 from conformance.engines.reference_engine import ReferenceEngine
 from conformance.expect import as_array, fail, show
+from conformance.specs import gradcheck as gc
+from conformance.specs import strategies as hs
+from conformance.specs.sources import both_courses, maths
 from conformance.tolerance import Tolerance
-
-from . import gradcheck as gc
-from . import strategies as hs
-from .sources import both_courses, maths
 
 # Node templates over the input names {a}, {b} and a drawn constant {c}.
 UNARY = {

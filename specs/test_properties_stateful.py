@@ -14,9 +14,8 @@ from hypothesis import strategies as st
 
 from conformance import Tolerance, expect_close, expect_equal, expect_no_grad, expect_true, spec
 from conformance.expect import as_array
-
-from . import strategies as hs
-from .sources import PY_COURSE, both_courses, cite, maths, pytorch_docs
+from conformance.specs import strategies as hs
+from conformance.specs.sources import PY_COURSE, both_courses, cite, maths, pytorch_docs
 
 ACCUMULATES = both_courses(
     "adds newly computed gradients to .grad", "adds newly computed gradients to $grad"

@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 
 from conformance import expect_close, expect_true, spec
-
-from .sources import PY_COURSE, R_COURSE, both_courses, cite, maths, pytorch_docs
-from .test_optimisation import DECAY_FACTOR, WEIGHT_DECAY
+from conformance.specs.sources import PY_COURSE, R_COURSE, both_courses, cite, maths, pytorch_docs
+from conformance.specs.test_optimisation import DECAY_FACTOR, WEIGHT_DECAY
 
 SCALED = both_courses("1/(1-p)")
 EVAL_OFF = both_courses("dropout is disabled entirely")

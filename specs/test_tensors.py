@@ -13,8 +13,7 @@ from conformance import (
     expect_true,
     spec,
 )
-
-from .sources import BLOG, LINREG, PY_COURSE, R_COURSE, cite, maths, pytorch_docs
+from conformance.specs.sources import BLOG, LINREG, PY_COURSE, R_COURSE, cite, maths, pytorch_docs
 
 NUMPY = cite(PY_COURSE, "convert to one another cheaply")
 FLOAT64 = cite(PY_COURSE, "tensor([1., 2., 3.], dtype=torch.float64)")

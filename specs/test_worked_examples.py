@@ -13,8 +13,7 @@ from conformance import (
     expect_true,
     spec,
 )
-
-from .sources import BLOG, BOOK, LINREG, cite, maths, pytorch_docs
+from conformance.specs.sources import BLOG, BOOK, LINREG, cite, maths, pytorch_docs
 
 BLOG_BASICS = cite(BLOG, "Autograd fundamentals")
 BLOG_MEAN_GRAD = cite(BLOG, "0.2500 0.2500 0.2500 0.2500 [ CPUFloatType{2,2} ]")

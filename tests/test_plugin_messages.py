@@ -287,3 +287,32 @@ def test_reproduction_passes_once_the_engine_is_fixed(run, tmp_path):
     script = reproduction_of_failure(run).replace("BrokenAddBackwardEngine", "TinyEngine")
     ran = run_script(tmp_path / "repro.py", script)
     assert ran.returncode == 0, ran.stderr
+
+
+def test_reproduction_of_a_spec_in_a_package_imports_absolutely(run, tmp_path):
+    # A catalogue package whose spec module imports its helpers relatively: the script lives
+    # outside the package, so it must name the package.
+    package = run.pytester.mkpydir("democat")
+    (package / "helpers.py").write_text("EXPECTED = 2.0\n")
+    body = "x = engine.tensor(1.0, requires_grad=True)\n(x + x).backward()\n"
+    body += "expect_grad(x, EXPECTED, what='x.grad')"
+    (package / "test_demo.py").write_text(
+        HEADER + "from .helpers import EXPECTED\n" + spec_source("doubled", body=body)
+    )
+    result = run(f"--engine={TINY}:BrokenAddBackwardEngine", str(package))
+    result.assert_outcomes(failed=1)
+    (failure,) = result.reprec.getfailures()
+    script = dict(failure.sections)["reproduce"]
+    assert "from democat.helpers import EXPECTED" in script.splitlines()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "repro.py").write_text(script)
+    ran = subprocess.run(
+        [sys.executable, "repro.py"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path / "elsewhere",
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(run.pytester.path)])},
+        timeout=60,
+    )
+    assert ran.returncode == 1, ran.stderr
+    assert "SpecFailure: spec demo.doubled failed on tinybrokenadd" in ran.stderr, ran.stderr
