@@ -74,8 +74,10 @@ CAPABILITIES: dict[str, str] = {
     "to the gradient, the gradient of the penalty (wd / 2) sum(w**2)",
     "optim.weight_decay_penalty": "the documents' reading: the optimiser's ``weight_decay = "
     "lambda`` is the penalty lambda * sum(w**2) added to the loss, so 2 lambda w in the gradient",
-    "optim.adam": "PyTorch convention: Adam with torch.optim.Adam's update equations and bias "
-    "correction (the documents describe Adam only in words)",
+    "optim.adam": "Adam as the documents describe it: running means of each parameter's "
+    "gradient and squared gradient scale that parameter's own step",
+    "optim.adam_equations": "PyTorch convention: torch.optim.Adam's update equations, bias "
+    "correction and weight_decay (the documents describe Adam only in words)",
     # data
     "data.random_split": "``random_split`` of a dataset into given lengths, seeded",
     "data.loader": "PyTorch convention: ``DataLoader`` batching with batch size, shuffle and last "

@@ -272,7 +272,13 @@ def test_sgd_momentum_weight_decay(engine, problem, lr, momentum, weight_decay, 
     "update for several parameters of different shapes over several steps",
     sources=[ADAM_EQUATIONS, *both_courses("to scale the update for each parameter individually")],
     about="properties.optimisers",
-    requires={"autograd.backward", "optim.adam", "tensor.arrays", "tensor.ops"},
+    requires={
+        "autograd.backward",
+        "optim.adam",
+        "optim.adam_equations",
+        "tensor.arrays",
+        "tensor.ops",
+    },
 )
 @hs.spec_settings
 @given(

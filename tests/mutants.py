@@ -213,6 +213,15 @@ def adam_without_bias_correction(self, g, state):
     return self.lr * state["m"] / (state["v"] ** 0.5 + self.eps)
 
 
+def adam_one_scale_for_all(self, g, state):
+    beta1, beta2 = self.betas
+    step = state["step"] = state.get("step", 0) + 1
+    state["m"] = beta1 * state.get("m", 0) + (1 - beta1) * g
+    state["v"] = beta2 * state.get("v", 0) + (1 - beta2) * (g * g).mean()  # one for all
+    m_hat, v_hat = state["m"] / (1 - beta1**step), state["v"] / (1 - beta2**step)
+    return self.lr * m_hat / (v_hat**0.5 + self.eps)
+
+
 def split_with(order_of):
     """random_split whose item order comes from ``order_of(n, seed)``."""
 
@@ -433,8 +442,15 @@ MUTANTS = [
     Mutant(
         "adam_without_bias_correction",
         "Adam skips the bias correction of its moments",
-        ("optim.adam_trace", "optim.adam_per_parameter_steps"),
+        # the documents' Adam has no bias correction: only PyTorch's equations catch it
+        ("optim.adam_trace",),
         lambda: [mock.patch.object(optim.Adam, "update", adam_without_bias_correction)],
+    ),
+    Mutant(
+        "adam_one_scale_for_all",
+        "Adam scales every element's step by one second moment shared by the whole tensor",
+        ("optim.adam_trace", "optim.adam_per_parameter_steps"),
+        lambda: [mock.patch.object(optim.Adam, "update", adam_one_scale_for_all)],
     ),
     Mutant(
         "random_split_off_by_one",

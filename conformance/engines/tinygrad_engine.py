@@ -73,6 +73,7 @@ class TinygradEngine(Engine):
             "optim.momentum",
             "optim.weight_decay",
             "optim.adam",
+            "optim.adam_equations",
             "random.manual_seed",
         }
     )
