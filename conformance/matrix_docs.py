@@ -22,13 +22,14 @@ from conformance import matrix, matrix_html
 REPO = Path(__file__).resolve().parent.parent
 PAGE = "docs/matrix.md"
 BUILD = "build/matrix"
-# engine name -> (the module its adapter imports, the pyproject extra that pins it)
+# engine name -> (the module its adapter imports, the distribution pyproject.toml pins)
 ENGINES = {
     "reference": ("conformance.reference_impl", None),
     "torch": ("torch", "torch"),
     "mygrad": ("mygrad", "mygrad"),
     "tinygrad": ("tinygrad", "tinygrad"),
     "micrograd": ("micrograd", "micrograd"),
+    "paddle": ("paddle", "paddlepaddle"),
 }
 # Extra pytest arguments per engine. tinygrad compiles a kernel for each drawn example: probing
 # its undeclared property chapters would take most of an hour, so they are left out (the page
@@ -44,9 +45,9 @@ def pins(pyproject: Path = REPO / "pyproject.toml") -> dict[str, str]:
     if version is None:
         raise ValueError(f"{pyproject} names no version")
     found = {"reference": version[1]}
-    for engine, (_, extra) in ENGINES.items():
-        if extra:
-            pin = re.search(rf'"{re.escape(engine)}==([^";\s]+)', text)
+    for engine, (_, distribution) in ENGINES.items():
+        if distribution:
+            pin = re.search(rf'"{re.escape(distribution)}==([^";\s]+)', text)
             if pin:
                 found[engine] = pin[1]
     return found

@@ -84,7 +84,7 @@ def manual_descent(engine, steps=6, lr=0.1):
         loss.backward()
         with engine.no_grad():
             w.sub_(lr * w.grad)
-        w.grad.zero_()
+            w.grad.zero_()  # inside no_grad, as the R documents' loops do
         losses.append(engine.to_numpy(loss).copy())
         weights.append(engine.to_numpy(w).copy())
     return w, weights, losses

@@ -173,8 +173,8 @@ def test_grad_cross_entropy(engine, data):
 
 @spec(
     id="properties.grad_bce",
-    behaviour="bce_loss gives the probabilities and the targets the gradient that finite "
-    "differences give",
+    behaviour="bce_loss gives the probabilities the gradient that finite differences give (the "
+    "targets are data)",
     sources=[*[cite(PY_COURSE, "the total loss is the mean")], FD_SOURCE],
     about="properties.gradients",
     requires=BASE | {"loss.bce"},
@@ -187,8 +187,8 @@ def test_grad_bce(engine, data):
 
 @spec(
     id="properties.grad_bce_with_logits",
-    behaviour="bce_with_logits gives the logits and the targets the gradient that finite "
-    "differences give",
+    behaviour="bce_with_logits gives the logits the gradient that finite differences give (the "
+    "targets are data)",
     sources=[
         *both_courses(
             "BCEWithLogitsLoss accepts raw logits", "bce_with_logits_loss accepts raw logits"

@@ -76,8 +76,8 @@ def unbroadcast(grad: np.ndarray, shape) -> np.ndarray:
 
 @spec(
     id="properties.accumulation_sequences",
-    behaviour="over any sequence of passes, each backward adds its gradient to the leaves' and "
-    "retained non-leaves' .grad until zeroed, and no_grad passes add nothing",
+    behaviour="over any sequence of passes, each backward adds its gradient to the leaves' .grad "
+    "until zeroed, a retained non-leaf keeps its gradient, and no_grad passes add nothing",
     sources=[*ACCUMULATES, *RETAINED, *both_courses("must be zeroed explicitly")],
     about="properties.accumulation",
     requires={
@@ -115,8 +115,19 @@ def test_accumulation_sequences(engine, shapes, data, drawn):
                 expect_no_grad(leaf, what=f"{name}.grad after: {where}")
             else:
                 expect_close(leaf.grad, model[name], what=f"{name}.grad after: {where}")
-        if graph is not None and graph["retains"] and graph["grad"] is not None:
-            expect_close(graph["h"].grad, graph["grad"], what=f"h.grad after: {where}")
+        if graph is not None and graph["retains"] and graph["passes"]:
+            # The documents state accumulation for computations sharing a *leaf*; of a retained
+            # non-leaf only that it keeps its gradient. After several passes its .grad may be
+            # their sum (PyTorch) or the last pass's (Paddle); each pass gives it the same dh.
+            got = as_array(graph["h"].grad)
+            dh, passes = graph["dh"], graph["passes"]
+            allowed = {"the sum of the passes": dh * passes, "one pass": dh}
+            expect_true(
+                any(got.shape == v.shape and np.array_equal(got, v) for v in allowed.values()),
+                what=f"h.grad after: {where} to be {' or '.join(allowed)}: "
+                + " or ".join(repr(v.tolist()) for v in allowed.values()),
+                got=got,
+            )
 
     for step in plan:
         if step[0] == "forward":
@@ -125,7 +136,7 @@ def test_accumulation_sequences(engine, shapes, data, drawn):
             if retains:
                 h.retain_grad()
             out = (h * c + x).sum()
-            graph = {"h": h, "out": out, "c": c, "retains": retains, "grad": None}
+            graph = {"h": h, "out": out, "c": c, "retains": retains, "passes": 0, "dh": None}
             done.append(
                 f"h = x * y{'; h.retain_grad()' if retains else ''}; out = (h * {c} + x).sum()"
             )
@@ -140,16 +151,17 @@ def test_accumulation_sequences(engine, shapes, data, drawn):
             }
             for name in model:
                 model[name] = add[name] if model[name] is None else model[name] + add[name]
-            graph["grad"] = dh if graph["grad"] is None else graph["grad"] + dh
+            graph["passes"], graph["dh"] = graph["passes"] + 1, dh
             if not retain:  # freed: no further backward through this graph
                 graph["out"] = None
             done.append(f"out.backward(retain_graph={retain})")
         elif step[0] == "zero":
             leaf = {"x": x, "y": y}[step[1]]
             if model[step[1]] is not None:
-                leaf.grad.zero_()
+                with engine.no_grad():  # where the documents' loops zero gradients
+                    leaf.grad.zero_()
                 model[step[1]] = np.zeros_like(model[step[1]])
-                done.append(f"{step[1]}.grad.zero_()")
+                done.append(f"with engine.no_grad(): {step[1]}.grad.zero_()")
         elif step[0] == "no_grad":
             with engine.no_grad():
                 z = (x * y).sum()

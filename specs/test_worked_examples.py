@@ -347,8 +347,8 @@ def test_minibatch_linear_regression(engine):
             with engine.no_grad():
                 a.sub_(0.02 * a.grad)
                 b.sub_(0.02 * b.grad)
-            a.grad.zero_()
-            b.grad.zero_()
+                a.grad.zero_()  # "Ensure gradients are zero", inside the update's no_grad
+                b.grad.zero_()
     got = [engine.to_numpy(a).copy(), engine.to_numpy(b).copy()]
     expect_close(got, list(regression_float64()), what="(a, b) after 10 epochs")
     expect_true(

@@ -70,9 +70,9 @@ def accumulate_arrays_in_float32(tensor, grad):
 ACCUMULATE = core.accumulate
 
 
-def accumulate_overwriting_non_leaves(tensor, grad):
+def accumulate_twice_into_non_leaves(tensor, grad):
     if tensor.grad_fn is not None and tensor._grad is not None:  # a retained non-leaf
-        tensor._grad = Tensor(grad.copy())
+        ACCUMULATE(tensor, 2 * grad)
     else:
         ACCUMULATE(tensor, grad)
 
@@ -279,10 +279,10 @@ PROPERTY_MUTANTS = [
         lambda: [mock.patch.object(nn.Linear, "__init__", linear_with_zero_bias)],
     ),
     PropertyMutant(
-        "retained_grad_overwritten",
-        "a retained non-leaf's .grad is overwritten by a second backward, not accumulated",
+        "retained_grad_counted_twice",
+        "a second backward adds twice its gradient to a retained non-leaf's .grad",
         ("properties.accumulation_sequences",),
-        lambda: [mock.patch.object(core, "accumulate", accumulate_overwriting_non_leaves)],
+        lambda: [mock.patch.object(core, "accumulate", accumulate_twice_into_non_leaves)],
     ),
     PropertyMutant(
         "finite_difference_engine",

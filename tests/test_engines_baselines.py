@@ -15,7 +15,7 @@ import pytest
 from conformance import baseline
 
 ROOT = Path(__file__).resolve().parent.parent
-ENGINES = ["micrograd", "mygrad", "tinygrad"]
+ENGINES = ["micrograd", "mygrad", "tinygrad", "paddle"]
 
 
 def installed(engine: str) -> bool:
