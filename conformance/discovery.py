@@ -29,6 +29,7 @@ INSTALL_HINTS = {
     "mygrad": "pip install -e '.[engines]'  (installs mygrad==2.5.0)",
     "tinygrad": "pip install -e '.[engines]'  (tinygrad==0.14.0; CPU needs clang)",
     "micrograd": "pip install -e '.[engines]'  (installs micrograd==0.1.0)",
+    "paddle": "pip install -e '.[engines]'  (installs paddlepaddle==3.3.1, CPU)",
 }
 KNOWN_DEVICES = re.compile(r"^(cpu|cuda|mps|xpu)(:\d+)?$")
 

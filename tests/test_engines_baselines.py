@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from conformance import baseline
+from conformance import baseline, discovery, matrix_docs
 
 ROOT = Path(__file__).resolve().parent.parent
-ENGINES = ["micrograd", "mygrad", "tinygrad", "paddle"]
+# The example engines: every engine registered in pyproject.toml besides the two the suite is
+# built around (checked against the registry below, so a new one cannot go without a baseline).
+ENGINES = sorted(path.stem for path in (ROOT / "baselines").glob("*.txt"))
 
 
 def installed(engine: str) -> bool:
@@ -32,6 +34,15 @@ def catalogue(engine: str, *options: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=600,
     )
+
+
+def test_every_example_engine_has_a_baseline_a_page_and_a_matrix_column():
+    ours = {n for n, target in discovery.registered().items() if target.startswith("conformance.")}
+    examples = ours - {"reference", "torch"}
+    assert set(ENGINES) == examples, "baselines/<engine>.txt for each registered example engine"
+    assert examples <= set(discovery.INSTALL_HINTS), "an install hint for each example engine"
+    assert {p.stem for p in (ROOT / "docs" / "engines").glob("*.md")} == examples
+    assert set(matrix_docs.ENGINES) == examples | {"reference", "torch"}
 
 
 @pytest.mark.parametrize("engine", ENGINES)
