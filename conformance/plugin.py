@@ -409,9 +409,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     is_claimed = claimed(info, target)
     script = ""
     if rep.failed and call.when == "call":
-        option = run.options[target.engine.name]
-        params = {k: v for k, v in item.callspec.params.items() if k != "engine"}
-        script = repro.reproduction(item.obj, option, target.device, params)  # type: ignore[attr-defined]
+        script = repro.reproduction_of(item, run.options[target.engine.name])
         if script:
             rep.sections.append(("reproduce", script))
     found = engine_error(item, call)

@@ -83,6 +83,14 @@ def reproduction(function, engine_option: str, device: str, params: dict | None 
     )
 
 
+def reproduction_of(item, engine_option: str) -> str:
+    """The script of one collected case of a spec: its function, its engine target's device and
+    its parameters as pytest drew them (everything in ``callspec`` but the target)."""
+    params = {k: v for k, v in item.callspec.params.items() if k != "engine"}
+    device = item.callspec.params["engine"].device
+    return reproduction(item.obj, engine_option, device, params)
+
+
 def run(function, *, engine: str, device: str = "cpu", **params) -> None:
     """Run one spec function against an engine, as the plugin would (skips aside)."""
     from conformance.discovery import load_engine

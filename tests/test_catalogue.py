@@ -186,39 +186,38 @@ def test_specs_and_pages_paraphrase_the_documents():
 
 
 # Every case of every spec the reference engine claims, as the copy-pasteable script a failure
-# prints, executed outside pytest and outside the package (a fresh namespace, no __package__):
-# a relative import, a parameter whose repr names nothing, or a helper left out breaks it.
+# prints (pytest collects the cases, repro.reproduction_of writes each as the plugin does), then
+# executed outside pytest and outside the package (a fresh namespace, no __package__): a relative
+# import, a parameter whose repr names nothing, or a helper left out breaks it.
 REPRODUCE_EVERY_CASE = """
-import importlib, itertools, pkgutil, sys
+import sys
+import pytest
 import conformance.specs as package
-from conformance.engines.reference_engine import ReferenceEngine
-from conformance.repro import reproduction
+from conformance.repro import reproduction_of
 from conformance.spec import info_of
 
-declared = ReferenceEngine().capabilities
-ran, problems = 0, []
-for found in pkgutil.iter_modules(package.__path__):
-    module = importlib.import_module(f"conformance.specs.{found.name}")
-    for name, function in vars(module).items():
-        info = info_of(function) if name.startswith("test_") else None
-        if info is None or not info.capabilities <= declared:
-            continue
-        axes = []
-        for mark in getattr(function, "pytestmark", []):
-            if mark.name == "parametrize":
-                names = mark.args[0]
-                names = [n.strip() for n in names.split(",")] if isinstance(names, str) else names
-                cases = [getattr(case, "values", case) for case in mark.args[1]]
-                axes.append([dict(zip(names, c if len(names) > 1 else [c])) for c in cases])
-        for combination in itertools.product(*axes):
-            params = {k: v for case in combination for k, v in case.items()}
-            script = reproduction(function, "reference", "cpu", params)
-            ran += 1
-            try:
-                exec(compile(script, f"<{info.id}>", "exec"), {"__name__": "__main__"})
-            except BaseException as error:
-                problems.append(f"{info.id} {params}: {type(error).__name__}: {error}")
-print(ran)
+class Scripts:
+    found = []
+
+    def pytest_collection_finish(self, session):
+        for item in session.items:
+            target = item.callspec.params["engine"]
+            if not target.undeclared(info_of(item.obj)):
+                self.found.append((item.nodeid, reproduction_of(item, "reference")))
+
+status = pytest.main(
+    [package.__path__[0], "--engine=reference", "--collect-only", "-q", "-p", "no:randomly",
+     "-p", "no:cacheprovider"],
+    plugins=[Scripts()],
+)
+assert status == 0, status
+problems = []
+for case, script in Scripts.found:
+    try:
+        exec(compile(script, case, "exec"), {"__name__": "__main__"})
+    except BaseException as error:
+        problems.append(f"{case}: {type(error).__name__}: {error}")
+print(len(Scripts.found))
 print("\\n".join(problems), file=sys.stderr)
 """
 
@@ -232,4 +231,5 @@ def test_every_reproduction_runs_standalone(tmp_path):
         timeout=600,
     )
     assert done.returncode == 0 and not done.stderr.strip(), done.stderr[-5000:]
-    assert int(done.stdout) >= 190, done.stdout  # the reference engine claims 199 of 204 cases
+    ran = int(done.stdout.splitlines()[-1])  # pytest's collection output comes first
+    assert ran >= 190, done.stdout[-2000:]  # the reference engine claims 199 of 204 cases
