@@ -24,6 +24,7 @@ import paddle  # noqa: E402
 import paddle.nn.functional as F  # noqa: E402
 
 from conformance.adapter import Proxy, through, unwrap, wrap  # noqa: E402
+from conformance.capabilities import pytorch_like  # noqa: E402
 from conformance.engine import Engine  # noqa: E402
 
 
@@ -47,57 +48,14 @@ class PaddleDataset(Proxy):
 
 class PaddleEngine(Engine):
     name = "paddle"
-    capabilities = frozenset(
-        {
-            "tensor.core",
-            "tensor.arrays",
-            "tensor.float64",
-            "tensor.default_float32",
-            "tensor.numpy",
-            "tensor.ops",
-            "tensor.matmul",
-            "tensor.inplace",
-            "tensor.overflow_to_inf",
-            "autograd.backward",
-            "autograd.backward_gradient",
-            "autograd.accumulate",
-            "autograd.retain_grad",
-            "autograd.requires_grad_",
-            "autograd.detach",
-            "autograd.no_grad",
-            "autograd.graph_freed",
-            "autograd.retain_graph",
-            "autograd.leaf_only_grad",
-            "autograd.jacobian",
-            "autograd.inplace_checks",
-            "autograd.inplace_on_intermediate",
-            "nn.activations",
-            "nn.softmax",
-            "nn.linear",
-            "nn.dropout",
-            "loss.mse",
-            "loss.cross_entropy",
-            "loss.bce",
-            "loss.bce_with_logits",
-            "optim.sgd",
-            "optim.momentum",
-            "optim.weight_decay",
-            "optim.adam",
-            "optim.adam_equations",
-            "data.random_split",
-            "data.subset",
-            "data.loader",
-            "random.manual_seed",
-            "random.randint",
-            "properties.gradients",
-            "properties.exactness",
-            "properties.accumulation",
-            "properties.optimisers",
-            "properties.data",
-            "properties.layers",
-            "properties.graphs",
-        }
-    )
+    # Everything PyTorch declares but what Paddle does otherwise (docs/engines/paddle.md):
+    capabilities = pytorch_like() - {
+        "autograd.grad_fn",  # a leaf has a grad_fn (GradNodeAccumulation), not None
+        "autograd.grad_fn_names",  # Paddle's node names are its own (ScaleGradNode, ...)
+        "autograd.nonleaf_grad_warning",  # reading a non-leaf's .grad warns of nothing
+        "autograd.scalar_backward",  # backward() of a non-scalar seeds it with ones
+        "nn.linear_init",  # Xavier-uniform weights and zero biases, not PyTorch's init
+    }
 
     def __init__(self):
         super().__init__()
