@@ -107,9 +107,9 @@ def _by_document(specs: list[SpecInfo], notes: list[tuple[Document, str, str]]) 
     lines = ["", "## By document", ""]
     lines += [
         "For each source document: the passages the catalogue encodes (the anchor, verbatim in "
-        "the document), the spec that encodes each, the capability the spec is about, and whether "
-        "that capability is a PyTorch convention an engine may decline. Then the passages judged "
-        "not executable, and why.",
+        "the document up to whitespace), the spec that encodes each, the capability the spec is "
+        "about, and whether that capability is a PyTorch convention an engine may decline. Then "
+        "the passages judged not executable, and why.",
     ]
     for document in cited_documents(specs, notes):
         rows = [
@@ -189,7 +189,8 @@ def as_markdown(specs: list[SpecInfo], package: str = "conformance.specs") -> st
         f"{len(specs)} specs: " + ", ".join(f"{c} {n}" for c, n in counts.items()) + ".",
         "",
         "Three kinds of source, never mixed in one citation: a document of `shared/seeds/` with an "
-        "anchor that occurs in it verbatim (a test checks every anchor); `mathematics`, with the "
+        "anchor that occurs in it verbatim up to whitespace and leads to one passage (a test "
+        "checks every anchor); `mathematics`, with the "
         "derivation; external API documentation (PyTorch's), for conventions no document states. "
         "The bibliography at the end says where a reader finds each document.",
     ]

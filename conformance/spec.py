@@ -30,7 +30,8 @@ SPEC_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 ATTRIBUTE = "conformance_spec"
 
 KINDS = {
-    "document": "a source document; the citation's section is an anchor found in it verbatim",
+    "document": "a source document; the citation's section is an anchor found in it verbatim "
+    "(up to whitespace), once, or the citation names the occurrence",
     "external": "external API documentation, for conventions no source document states",
     "mathematics": "derived mathematics; the citation's section is the derivation",
 }
@@ -66,14 +67,20 @@ MATHEMATICS = Document(
 @dataclass(frozen=True)
 class Source:
     """Where a behaviour is documented: a :class:`Document` and a section of it (for a source
-    document, an anchor that occurs in it verbatim), or ``Source(MATHEMATICS, "<derivation>")``
-    for values that follow from the maths."""
+    document, an anchor that occurs in it verbatim up to whitespace), or
+    ``Source(MATHEMATICS, "<derivation>")`` for values that follow from the maths.
+
+    An anchor that occurs more than once in its document (a printed value, a repeated trace)
+    names the passage it means with ``occurrence``, counted from 1 in reading order; otherwise
+    the anchor must occur exactly once, so a reader cannot land on the wrong passage."""
 
     document: Document
     section: str
+    occurrence: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.document} § {self.section}"
+        which = f" (occurrence {self.occurrence})" if self.occurrence else ""
+        return f"{self.document} § {self.section}{which}"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The catalogue's reading of the source documents: passages a careful reader might expect to be
-executable that the catalogue judged not to be, each with the reason. Anchors are verbatim (the
-citation test checks them like spec citations); docs/catalogue.md lists them per document."""
+executable that the catalogue judged not to be, each with the reason. Anchors are verbatim up to
+whitespace and lead to one passage (the citation test checks them like spec citations);
+docs/catalogue.md lists them per document."""
 
 from conformance import Document
 from conformance.specs.sources import BLOG, BOOK, LINREG, PY_COURSE, R_COURSE

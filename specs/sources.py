@@ -1,9 +1,12 @@
 """The catalogue's bibliography, and how it cites: one helper per kind of source.
 
-``cite(document, anchor)``: the anchor occurs in the document verbatim (a test checks it), so a
-reader can find the passage; anchors stay short (a heading, a phrase, a printed value), the spec
-paraphrases. ``maths(derivation)``: a value that follows from mathematics. ``pytorch_docs(page,
-what)``: a PyTorch convention that no document states.
+``cite(document, anchor)``: the anchor occurs in the document verbatim up to whitespace (runs of
+spaces and line breaks match one space; a test checks it), so a reader can find the passage;
+anchors stay short (a heading, a phrase, a printed value), the spec paraphrases. An anchor that
+occurs more than once in its document names the passage meant: ``cite(document, anchor,
+occurrence=k)``, the k-th occurrence in reading order (the test rejects an ambiguous anchor).
+``maths(derivation)``: a value that follows from mathematics. ``pytorch_docs(page, what)``: a
+PyTorch convention that no document states.
 """
 
 from conformance import MATHEMATICS, Document, Source
@@ -54,15 +57,22 @@ BIBLIOGRAPHY: tuple[Document, ...] = (R_COURSE, BLOG, LINREG, PY_COURSE, BOOK, P
 SEED_DOCUMENTS: tuple[Document, ...] = tuple(d for d in BIBLIOGRAPHY if d.kind == "document")
 
 
-def cite(document: Document, anchor: str) -> Source:
-    """A passage of a source document, found by ``anchor`` (verbatim in the document)."""
-    return Source(document, anchor)
+def cite(document: Document, anchor: str, occurrence: int | None = None) -> Source:
+    """A passage of a source document, found by ``anchor`` (verbatim up to whitespace in the
+    document); ``occurrence`` (from 1) says which, where the anchor occurs more than once."""
+    return Source(document, anchor, occurrence)
 
 
-def both_courses(py_anchor: str, r_anchor: str | None = None) -> list[Source]:
+def both_courses(
+    py_anchor: str, r_anchor: str | None = None, occurrence: int | None = None
+) -> list[Source]:
     """The PyTorch and R versions of the course document the same behaviour; the anchor is
-    shared unless the R course words it differently."""
-    return [cite(PY_COURSE, py_anchor), cite(R_COURSE, r_anchor or py_anchor)]
+    shared unless the R course words it differently, and so is ``occurrence`` (the two courses
+    run in the same order)."""
+    return [
+        cite(PY_COURSE, py_anchor, occurrence),
+        cite(R_COURSE, r_anchor or py_anchor, occurrence),
+    ]
 
 
 def maths(derivation: str) -> Source:

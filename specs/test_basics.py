@@ -39,8 +39,8 @@ def test_tensor_roundtrip(engine):
     sources=[
         cite(PY_COURSE, "xtensor([ 1.5000, 2.0000, -1.0000])"),
         cite(PY_COURSE, "tensor([1., 2., 3.], dtype=torch.float64)"),
-        cite(R_COURSE, "[ CPUFloatType{1} ]"),
-        cite(BOOK, "[ CPUFloatType{1} ]"),
+        cite(R_COURSE, "[ CPUFloatType{1} ]", occurrence=1),
+        cite(BOOK, "[ CPUFloatType{1} ]", occurrence=1),
     ],
     about="tensor.default_float32",
     requires={"tensor.arrays"},

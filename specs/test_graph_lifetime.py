@@ -78,11 +78,16 @@ def test_retain_grad(engine):
 @spec(
     id="graph.second_backward_raises",
     behaviour="a second backward through a graph freed by the first raises an error",
-    sources=[*FREED, cite(PY_COURSE, "will raise a RuntimeError")],
+    sources=[
+        cite(PY_COURSE, "frees the computational graph by default"),
+        cite(PY_COURSE, "will raise a RuntimeError"),
+    ],
     about="autograd.graph_freed",
     requires={"autograd.backward"},
     note="PyTorch raises RuntimeError only for nodes that saved tensors (x**2 does); a graph of "
-    "additions alone can be traversed twice. The spec uses x**2.",
+    "additions alone can be traversed twice. The spec uses x**2. Only the PyTorch course states "
+    "the raise; the R course's freeing passage says the graph is freed, not that a second "
+    "backward raises, so it is not cited.",
 )
 def test_second_backward_raises(engine):
     x, _, _, h = chain(engine)

@@ -82,9 +82,16 @@ def test_output_shape(engine):
 @spec(
     id="layers.parameters",
     behaviour="a Sequential network lists every weight and bias as a parameter requiring grad",
-    sources=[*NETWORK, *both_courses("handle the parameter update and gradient zeroing")],
+    sources=[
+        *NETWORK,
+        *SHAPES,
+        pytorch_docs("torch.nn.Module.parameters", "the weights and biases of every submodule"),
+    ],
     about="nn.linear",
     requires={"random.manual_seed", "tensor.arrays"},
+    note="No document lists a network's parameters: the courses show the two weight matrices' "
+    "shapes; the listing itself is cited to PyTorch's Module.parameters (the optimiser passage "
+    "cited before says nothing about which tensors are parameters).",
 )
 def test_parameters(engine):
     _, _, model = network(engine)

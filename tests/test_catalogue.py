@@ -16,6 +16,7 @@ from conformance.capabilities import CAPABILITIES
 from conformance.sources import anchor_problems
 from conformance.spec import MATHEMATICS, Source
 from conformance.specs.sources import BIBLIOGRAPHY, PYTORCH_DOCS, SEED_DOCUMENTS
+from conformance.specs.sources import PY_COURSE as PY_COURSE_DOCUMENT
 
 if importlib.util.find_spec("torch") is not None:
     # Imported with this module, before pytester snapshots sys.modules, so that the in-process
@@ -106,6 +107,48 @@ def test_passages_judged_not_executable_are_anchored_too():
     cited = [Source(document, anchor) for document, anchor, _ in notes]
     assert anchor_problems(cited, seed_texts()) == []
     assert all(why.strip() for _, _, why in notes)
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason=NO_SEEDS)
+def test_an_ambiguous_anchor_is_rejected_unless_the_occurrence_is_named():
+    """A planted citation of a value the PyTorch course prints twice (the chain rule's and the
+    ReLU chain's x.grad): without ``occurrence`` it could lead a reader to either passage."""
+    texts, course = seed_texts(), PY_COURSE_DOCUMENT
+    ambiguous = Source(course, "tensor(12.)")
+    assert anchor_problems([ambiguous], texts) == [
+        f"{ambiguous}: the anchor occurs 2 times in {course}; name the occurrence meant "
+        "(occurrence=k) or lengthen the anchor"
+    ]
+    assert anchor_problems([Source(course, "tensor(12.)", occurrence=2)], texts) == []
+    beyond = Source(course, "tensor(12.)", occurrence=3)
+    assert anchor_problems([beyond], texts) == [
+        f"{beyond}: occurrence 3 asked for, the anchor occurs 2 times in {course}"
+    ]
+    longer = Source(course, "autograd handles them transparently.\ntensor(12.)")
+    assert anchor_problems([longer], texts) == []
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason=NO_SEEDS)
+def test_every_named_occurrence_is_needed():
+    """Each citation that names an occurrence cites an anchor that occurs more than once, so
+    dropping the occurrence makes the check fail: the field is never decoration."""
+    texts, named = seed_texts(), 0
+    for info in SPECS:
+        for source in info.sources:
+            if source.occurrence is not None:
+                bare = Source(source.document, source.section)
+                assert anchor_problems([bare], texts), f"{info.id}: {source} is unambiguous"
+                named += 1
+    assert named >= 18
+
+
+def test_anchors_match_up_to_whitespace():
+    """The stated rule: runs of spaces and line breaks match one space, in the anchor and the
+    text alike; anything else must match exactly."""
+    document = SEED_DOCUMENTS[0]
+    text = {document.id: "x1$grad\n 0.2500  0.2500\n[ CPUFloatType{2,2} ]"}
+    assert anchor_problems([Source(document, "0.2500 0.2500 [ CPUFloatType{2,2} ]")], text) == []
+    assert anchor_problems([Source(document, "0.25 0.25")], text) != []
 
 
 def test_a_missing_document_text_is_reported():
