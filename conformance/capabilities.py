@@ -39,7 +39,12 @@ CAPABILITIES: dict[str, str] = {
     "autograd.graph_freed": "a second backward through a freed graph raises",
     "autograd.retain_graph": "``backward(retain_graph=True)`` allows another backward pass",
     "autograd.accumulate": "gradients add up across backward calls until zeroed",
+    "autograd.accumulate_retained": "a non-leaf that retains its gradient adds each backward "
+    "pass's gradient to its .grad like a leaf (the R course states the adding rule with no "
+    "exception); an engine that overwrites a retained gradient declines it",
     "autograd.no_grad": "operations under ``no_grad()`` are not recorded",
+    "autograd.no_grad_flag": "PyTorch convention: a result computed under ``no_grad()`` has "
+    "requires_grad False (the documents say only that the operations are not recorded)",
     "autograd.scalar_backward": "``backward()`` on a non-scalar without an output gradient raises",
     "autograd.grad_fn": "results carry a ``grad_fn`` with ``next_functions``",
     "autograd.grad_fn_names": "PyTorch convention: ``grad_fn`` nodes carry the names today's "
@@ -57,6 +62,9 @@ CAPABILITIES: dict[str, str] = {
     # functions and layers
     "nn.activations": "relu, tanh, sigmoid, clamp as differentiable functions",
     "nn.softmax": "``softmax(x, dim)``: exponentials normalised to sum to 1 along a dimension",
+    "nn.softmax_stable": "PyTorch convention: softmax stays finite for logits of any size (it "
+    "shifts by the largest logit); the documents write e^z / sum e^z and warn that computing it "
+    "explicitly can overflow",
     "nn.linear": "``Linear`` layers, ``Sequential`` containers and Module parameters",
     "nn.linear_init": "PyTorch convention: ``Linear`` weights start uniform in "
     "+-1/sqrt(in_features) (no document states an initialisation)",
@@ -80,10 +88,15 @@ CAPABILITIES: dict[str, str] = {
     "correction and weight_decay (the documents describe Adam only in words)",
     # data
     "data.random_split": "``random_split`` of a dataset into given lengths, seeded",
+    "data.random_split_fractions": "PyTorch convention: ``random_split`` also takes fractions "
+    "summing to 1, flooring n * f and giving the remainder one item at a time to the first parts "
+    "(the documents split by counts)",
     "data.loader": "PyTorch convention: ``DataLoader`` batching with batch size, shuffle and last "
     "partial batch (the documents batch by splitting shuffled indices themselves)",
     "data.subset": "a dataset restricted to a list of indices (``Subset``, R's ``dataset_subset``)",
     # randomness
+    "random.randn": "``randn(*shape)``: standard normal draws, as the documents' synthetic data "
+    "use (seeding them is ``random.manual_seed``)",
     "random.manual_seed": "PyTorch convention: ``manual_seed`` makes random tensors and dropout "
     "masks reproducible (no document seeds its generator)",
     "random.randint": "``randint(low, high, n)``: int64 class labels drawn from low..high - 1",
@@ -124,3 +137,14 @@ def pytorch_like() -> frozenset[str]:
     """Every capability with PyTorch's side of each alternative: what PyTorch itself (and an
     engine built to match it) declares."""
     return frozenset(CAPABILITIES) - set(ALTERNATIVES.values())
+
+
+def is_convention(capability: str) -> bool:
+    """Whether ``capability`` is a PyTorch convention no document states."""
+    return CAPABILITIES[capability].startswith("PyTorch convention")
+
+
+def documents_only() -> frozenset[str]:
+    """Every capability but the PyTorch conventions, the documents' side of each alternative
+    included: what an engine that follows only the source documents may declare."""
+    return frozenset(name for name in CAPABILITIES if not is_convention(name))

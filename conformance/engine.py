@@ -219,10 +219,10 @@ class Engine:
         """Seed the engine's global random generator."""
         raise NotImplementedError
 
-    @provides("random.manual_seed")
+    @provides("random.randn")
     def randn(self, *shape: int, requires_grad: bool = False) -> Tensor:
         """A leaf float32 tensor of ``shape`` of standard normal samples from the global
-        generator (so the same seed gives the same samples)."""
+        generator (so, with ``random.manual_seed``, the same seed gives the same samples)."""
         raise NotImplementedError
 
     # -- random.randint ------------------------------------------------------------------------
@@ -362,10 +362,10 @@ class Engine:
 
     @provides("data.random_split")
     def random_split(self, dataset: Dataset, lengths: Sequence[int], *, seed: int) -> list:
-        """Disjoint random subsets of ``dataset`` with the given lengths (counts, or fractions
-        summing to 1 as PyTorch takes them: floor(n * f) each, then one more item to the first
-        parts in turn until all n are used), from a generator seeded with ``seed``. Each subset
-        supports len() and indexing."""
+        """Disjoint random subsets of ``dataset`` with the given lengths (counts summing to its
+        size; with ``data.random_split_fractions`` also fractions summing to 1 as PyTorch takes
+        them: floor(n * f) each, then one more item to the first parts in turn until all n are
+        used), from a generator seeded with ``seed``. Each subset supports len() and indexing."""
         raise NotImplementedError
 
     @provides("data.random_split")

@@ -268,6 +268,27 @@ def test_no_grad(engine):
 
 
 @spec(
+    id="autograd.no_grad_result_flag",
+    behaviour="a result computed under no_grad() from a tensor that requires grad reports "
+    "requires_grad False",
+    sources=[
+        pytorch_docs("torch.no_grad", "every computation in the block has requires_grad=False"),
+        maths("a result outside the graph has nothing to differentiate"),
+    ],
+    about="autograd.no_grad_flag",
+    requires={"autograd.no_grad"},
+    note="The documents say an operation under no_grad is not recorded (autograd.no_grad checks "
+    "that through the gradient); what the result's requires_grad flag says is PyTorch's "
+    "convention, a capability an engine following the documents may decline.",
+)
+def test_no_grad_result_flag(engine):
+    x = engine.tensor(2.0, requires_grad=True)
+    with engine.no_grad():
+        y = x * 3
+    expect_equal(bool(y.requires_grad), False, what="(x * 3).requires_grad under no_grad")
+
+
+@spec(
     id="autograd.detach",
     behaviour="detach() gives a tensor with the same values outside the graph",
     sources=[

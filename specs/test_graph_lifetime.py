@@ -15,6 +15,7 @@ from conformance.specs.sources import (
     BOOK,
     LINREG,
     PY_COURSE,
+    R_COURSE,
     both_courses,
     cite,
     maths,
@@ -160,6 +161,32 @@ def test_retain_graph(engine):
     expect_grad(x, 12.0, what="x.grad after the first backward")
     h.backward()
     expect_grad(x, 24.0, what="x.grad after a second backward through the retained graph")
+
+
+@spec(
+    id="graph.retained_grad_accumulates",
+    behaviour="a non-leaf that retains its gradient adds each pass's gradient: two backward "
+    "passes through h = 3y + 1, y = x**2, leave y.grad = 3 + 3 = 6, as x.grad = 12 + 12 = 24",
+    sources=[
+        cite(R_COURSE, "adds newly computed gradients to $grad rather than replacing it"),
+        cite(R_COURSE, "$retain_grad() on it before the backward pass"),
+        maths("dh/dy = 3 per pass, dh/dx = 6x = 12 per pass"),
+    ],
+    about="autograd.accumulate_retained",
+    requires={"autograd.backward", "autograd.retain_grad", "autograd.retain_graph"},
+    note="The R course states that torch adds gradients rather than replacing them, with no "
+    "exception for a retained intermediate (the PyTorch course words it for computations that "
+    "share a leaf). An engine that overwrites a retained gradient (3 after the second pass) "
+    "declines autograd.accumulate_retained instead of being accepted by every spec.",
+)
+def test_retained_grad_accumulates(engine):
+    x, y, _, h = chain(engine)
+    y.retain_grad()
+    h.backward(retain_graph=True)
+    expect_grad(y, 3.0, what="y.grad after the first backward")
+    h.backward()
+    expect_grad(y, 6.0, what="y.grad after a second backward (3 added to 3)")
+    expect_grad(x, 24.0, what="x.grad after the second backward (12 added to 12)")
 
 
 @spec(

@@ -256,7 +256,10 @@ def test_item(engine, shape):
 
 
 def randn_sample(engine, seed, n=100_000):
-    engine.manual_seed(seed)
+    """``n`` draws of randn after ``manual_seed(seed)``; without ``random.manual_seed`` (which
+    no document uses) unseeded, for specs whose bound holds for any seed."""
+    if "random.manual_seed" in engine.capabilities:
+        engine.manual_seed(seed)
     return np.asarray(engine.to_numpy(engine.randn(n)), dtype=np.float64)
 
 
@@ -265,7 +268,7 @@ def randn_sample(engine, seed, n=100_000):
     behaviour="randn after the same manual_seed gives the same draws; another seed other draws",
     sources=[SEEDING, maths("a seeded generator is deterministic")],
     about="random.manual_seed",
-    requires={"tensor.arrays"},
+    requires={"random.randn", "tensor.arrays"},
 )
 def test_randn_seeded(engine):
     first = randn_sample(engine, 3, n=1000)
@@ -294,9 +297,12 @@ MEAN_BAND, SQUARE_BAND = 0.025, 0.036
         cite(BLOG, "x <- torch_randn(n, d_in)"),
         maths("Gaussian tail of the mean; chi-square tail of the sum of squares"),
     ],
-    about="random.manual_seed",
+    about="random.randn",
     requires={"tensor.arrays"},
     false_failure_probability=2.4e-13,
+    note="The documents draw their data with randn and never seed it, so the spec is about randn "
+    "itself, not the seeding convention: it seeds when the engine declares random.manual_seed "
+    "(a fixed sample) and draws unseeded otherwise; the bound holds for any seed.",
 )
 def test_randn_standard_normal(engine):
     draws = randn_sample(engine, 30)

@@ -91,11 +91,22 @@ def chain_names(engine, node, depth=0):
 @spec(
     id="examples.blog_grad_fn_chain",
     behaviour="the blog graph's backward chain is Mean <- Mul <- Pow <- Mul <- (x1, Add <- x2)",
-    sources=[BLOG_DEEPER, cite(BLOG, "AccumulateGrad for x1")],
+    sources=[
+        BLOG_DEEPER,
+        cite(BLOG, "AccumulateGrad for x1"),
+        pytorch_docs(
+            "torch.autograd (autograd mechanics)",
+            "node names such as MeanBackward0, MulBackward0, AccumulateGrad; None next_functions "
+            "entries for inputs that need no gradient",
+        ),
+    ],
     about="autograd.grad_fn_names",
     requires={"autograd.grad_fn", "tensor.ops", "tensor.arrays"},
     note="PyTorch's name() for leaf nodes is 'torch::autograd::AccumulateGrad'; adapters report "
-    "the last component. Constants (the 3 and the 2) appear as None entries.",
+    "the last component. Constants (the 3 and the 2) appear as None entries. The blog prints no "
+    "node names but AccumulateGrad (its comments describe each node in words), so the names "
+    "are PyTorch's, cited to its documentation; the chain's shape without names is "
+    "examples.grad_fn_chain_topology.",
 )
 def test_blog_grad_fn_chain(engine):
     *_, out = blog_graph(engine)
@@ -111,6 +122,46 @@ def test_blog_grad_fn_chain(engine):
         (2, "None"),
     ]
     expect_equal(chain_names(engine, out.grad_fn), expected, what="the grad_fn tree of out")
+
+
+def chain_shape(node) -> str:
+    """The shape of the backward graph under ``node``, without names: "leaf" for a node with no
+    children (a leaf's accumulator), "node(...)" with its children in order otherwise. Constants
+    are None entries (the contract's reading) and are left out."""
+    children = []
+    for entry in node.next_functions:
+        child = entry[0] if isinstance(entry, tuple | list) else entry
+        if child is not None:
+            children.append(chain_shape(child))
+    return f"node({', '.join(children)})" if children else "leaf"
+
+
+@spec(
+    id="examples.grad_fn_chain_topology",
+    behaviour="without node names, the blog's chain is mean <- mul <- pow <- mul <- (x1, add <- "
+    "x2) and the book's is sub <- add <- (mul <- square <- x1, mul <- square <- x2)",
+    sources=[
+        BLOG_DEEPER,
+        cite(BLOG, "the place the left department is a leaf node"),
+        cite(BLOG, "right here we arrive on the different leaf node"),
+        cite(BOOK, "adds the “missing link” to x1"),
+        maths("each operation's node links to the nodes of its tensor inputs"),
+    ],
+    about="autograd.grad_fn",
+    requires={"tensor.ops", "tensor.arrays"},
+    note="The topology the two documents walk through over next_functions, with no name "
+    "compared (names are autograd.grad_fn_names or _book). A chain that stops short of the "
+    "leaves, flattens a level or drops an operand's edge has another shape.",
+)
+def test_grad_fn_chain_topology(engine):
+    *_, out = blog_graph(engine)
+    leaf = "leaf"
+    blog = f"node(node(node(node({leaf}, node({leaf})))))"
+    expect_equal(chain_shape(out.grad_fn), blog, what="the shape of out.grad_fn's chain (001)")
+    _, _, x3, *_, x7 = book_graph(engine)
+    expect_equal(chain_shape(x3.grad_fn), f"node({leaf})", what="x3.grad_fn's link to x1 (004)")
+    book = f"node(node(node(node({leaf})), node(node({leaf}))))"
+    expect_equal(chain_shape(x7.grad_fn), book, what="the shape of x7.grad_fn's chain (004)")
 
 
 def book_graph(engine, retain=False):

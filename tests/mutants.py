@@ -8,12 +8,14 @@ so mutants never leak into each other or into the correct engine.
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from unittest import mock
 
 import numpy as np
 
+from conformance.capabilities import documents_only, pytorch_like
 from conformance.engines.reference_engine import ReferenceEngine
 from conformance.reference_impl import (
     autograd,
@@ -281,6 +283,94 @@ def linear_init_normal(self, in_features, out_features, bias=True, device="cpu")
     self.bias = nn.Parameter(np.zeros(out_features, dtype="float32")) if bias else None
 
 
+# -- bugs that only the documents' own specs see ----------------------------------------------
+def declaring_the_documents_only():
+    """The mutant declares what an engine following only the documents declares (no PyTorch
+    convention), so the specs of the conventions, which would catch its bug too, do not run:
+    the spec written for the documented behaviour is what must reject it."""
+    kept = pytorch_like() & documents_only()
+    return mock.patch.object(ReferenceEngine, "capabilities", kept)
+
+
+def softmax_without_shift(a, dim):
+    """e^z / sum e^z as written, overflowing for large logits."""
+    exp = np.exp(a.data)
+    out = exp / exp.sum(axis=dim, keepdims=True)
+    return function.record(
+        "SoftmaxBackward0",
+        out,
+        (a,),
+        lambda g, y: (y * (g - (g * y).sum(axis=dim, keepdims=True)),),
+        keep_output=True,
+    )
+
+
+def record_flagging_no_grad_results(name, data_, inputs, backward, saved=(), keep_output=False):
+    """Under no_grad nothing is recorded, but the result still says it requires grad."""
+    out = RECORD(name, data_, inputs, backward, saved, keep_output)
+    if not core.is_grad_enabled() and any(
+        isinstance(t, Tensor) and t.requires_grad for t in inputs
+    ):
+        out.requires_grad = True
+    return out
+
+
+def accumulate_overwriting_non_leaves(tensor, grad):
+    """Leaves add up; a retained non-leaf's .grad is replaced by each pass's gradient."""
+    if tensor.grad_fn is not None:
+        tensor.grad = None
+    ACCUMULATE(tensor, grad)
+
+
+ACCUMULATE = core.accumulate
+
+
+def adam_memoryless(self, g, state):
+    """Adam that keeps no history: each step is lr in the direction against this gradient."""
+    return self.lr * g / (abs(g) + self.eps)
+
+
+class LeafEdgesHidden:
+    """A grad_fn as seen from outside the engine, with a leaf input's edge shown as None (as if
+    the leaf were a constant): the chain stops one step before the leaves. The engine itself
+    keeps the real edges, so gradients are unchanged."""
+
+    def __init__(self, node):
+        object.__setattr__(self, "_node", node)
+
+    def __getattr__(self, name):
+        return getattr(self._node, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._node, name, value)
+
+    @property
+    def next_functions(self):
+        return tuple(
+            (None if node is None or isinstance(node, core.AccumulateGrad) else hide(node), i)
+            for node, i in self._node.next_functions
+        )
+
+
+def hide(node):
+    return node if node is None else LeafEdgesHidden(node)
+
+
+GRAD_FN = Tensor.grad_fn
+
+
+def grad_fn_hiding_leaf_edges():
+    """Tensor.grad_fn read from outside ``reference_impl`` (by a spec or the adapter) gives the
+    hiding view; the engine's own reads get the real node."""
+
+    def read(self):
+        node = GRAD_FN.fget(self)
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        return node if caller.startswith("conformance.reference_impl") else hide(node)
+
+    return [mock.patch.object(Tensor, "grad_fn", property(read, GRAD_FN.fset))]
+
+
 MUTANTS = [
     Mutant(
         "relu_leaks_negative",
@@ -507,5 +597,42 @@ MUTANTS = [
         "Linear weights start standard normal",
         ("layers.linear_init",),
         lambda: [mock.patch.object(nn.Linear, "__init__", linear_init_normal)],
+    ),
+    Mutant(
+        "softmax_unshifted",
+        "softmax exponentiates the raw logits, e^z / sum e^z, while the engine declares the "
+        "stable convention",
+        ("loss.softmax_stable",),
+        lambda: op("softmax", softmax_without_shift),
+    ),
+    Mutant(
+        "no_grad_results_flagged",
+        "results computed under no_grad() say requires_grad True (nothing is recorded) while "
+        "the engine declares PyTorch's flag convention",
+        ("autograd.no_grad_result_flag",),
+        lambda: kit("record", record_flagging_no_grad_results),
+    ),
+    Mutant(
+        "retained_grad_overwritten",
+        "a retained non-leaf's .grad is replaced by each backward pass instead of added to",
+        ("graph.retained_grad_accumulates",),
+        lambda: [mock.patch.object(core, "accumulate", accumulate_overwriting_non_leaves)],
+    ),
+    Mutant(
+        "adam_memoryless",
+        "Adam keeps no running means: every step is lr against the current gradient's sign "
+        "(an engine following the documents only, so PyTorch's Adam equations do not run)",
+        ("optim.adam_running_estimates",),
+        lambda: [
+            mock.patch.object(optim.Adam, "update", adam_memoryless),
+            declaring_the_documents_only(),
+        ],
+    ),
+    Mutant(
+        "grad_fn_chain_stops_before_leaves",
+        "next_functions shows a leaf input as None instead of its accumulator node (an engine "
+        "following the documents only, so the node-name conventions do not run)",
+        ("examples.grad_fn_chain_topology",),
+        lambda: [*grad_fn_hiding_leaf_edges(), declaring_the_documents_only()],
     ),
 ]

@@ -209,6 +209,25 @@ def numeric_engine_patches():
     return patches
 
 
+# -- random_split at counts and fractions -----------------------------------------------------
+def sizes_with_remainder_last(lengths, n):
+    """Fractions floored, and every item left over given to the last part."""
+    if lengths and all(isinstance(x, float) for x in lengths):
+        sizes = [int(n * fraction) for fraction in lengths]
+        sizes[-1] += n - sum(sizes)
+        return sizes
+    return list(lengths)
+
+
+RANDOM_SPLIT = data.random_split
+
+
+def random_split_dropping_empty_parts(dataset, lengths, seed=None, generator=None):
+    """A requested part of length 0 is left out of the result."""
+    parts = RANDOM_SPLIT(dataset, lengths, seed=seed, generator=generator)
+    return [part for part in parts if len(part)]
+
+
 PROPERTY_MUTANTS = [
     PropertyMutant(
         "exp_grad_of_magnitude",
@@ -281,8 +300,11 @@ PROPERTY_MUTANTS = [
     PropertyMutant(
         "retained_grad_counted_twice",
         "a second backward adds twice its gradient to a retained non-leaf's .grad",
-        ("properties.accumulation_sequences",),
+        # graph.retained_grad_accumulates, the worked example of accumulation into a retained
+        # non-leaf, catches it too
+        ("properties.accumulation_sequences", "graph.retained_grad_accumulates"),
         lambda: [mock.patch.object(core, "accumulate", accumulate_twice_into_non_leaves)],
+        property_only=False,
     ),
     PropertyMutant(
         "finite_difference_engine",
@@ -291,5 +313,17 @@ PROPERTY_MUTANTS = [
         ("basics.add_backward",),
         numeric_engine_patches,
         property_only=False,
+    ),
+    PropertyMutant(
+        "random_split_remainder_to_last",
+        "random_split by fractions gives every left-over item to the last part",
+        ("properties.random_split_fractions",),
+        lambda: [mock.patch.object(data, "_sizes", sizes_with_remainder_last)],
+    ),
+    PropertyMutant(
+        "random_split_drops_empty_parts",
+        "random_split leaves a part of length 0 out of its result",
+        ("properties.random_split_partitions",),
+        lambda: [mock.patch.object(data, "random_split", random_split_dropping_empty_parts)],
     ),
 ]

@@ -61,6 +61,7 @@ class MyGradEngine(Engine):
             "nn.activations",
             "loss.cross_entropy",
             "random.manual_seed",
+            "random.randn",
             "properties.gradients",
             "properties.exactness",
             "properties.graphs",

@@ -75,6 +75,7 @@ class TinygradEngine(Engine):
             "optim.adam",
             "optim.adam_equations",
             "random.manual_seed",
+            "random.randn",
         }
     )
 
