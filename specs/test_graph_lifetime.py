@@ -168,7 +168,7 @@ def test_retain_graph(engine):
     behaviour="a non-leaf that retains its gradient adds each pass's gradient: two backward "
     "passes through h = 3y + 1, y = x**2, leave y.grad = 3 + 3 = 6, as x.grad = 12 + 12 = 24",
     sources=[
-        cite(R_COURSE, "adds newly computed gradients to $grad rather than replacing it"),
+        cite(R_COURSE, "to $grad rather than replacing it"),
         cite(R_COURSE, "$retain_grad() on it before the backward pass"),
         maths("dh/dy = 3 per pass, dh/dx = 6x = 12 per pass"),
     ],

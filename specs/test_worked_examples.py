@@ -142,8 +142,8 @@ def chain_shape(node) -> str:
     "x2) and the book's is sub <- add <- (mul <- square <- x1, mul <- square <- x2)",
     sources=[
         BLOG_DEEPER,
-        cite(BLOG, "the place the left department is a leaf node"),
-        cite(BLOG, "right here we arrive on the different leaf node"),
+        cite(BLOG, "the left department is a leaf node"),
+        cite(BLOG, "we arrive on the different leaf node"),
         cite(BOOK, "adds the “missing link” to x1"),
         maths("each operation's node links to the nodes of its tensor inputs"),
     ],

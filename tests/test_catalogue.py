@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conformance import catalogue, contract_doc
-from conformance.capabilities import CAPABILITIES
+from conformance.capabilities import CAPABILITIES, documents_only
 from conformance.sources import anchor_problems
 from conformance.spec import MATHEMATICS, Source
 from conformance.specs.sources import BIBLIOGRAPHY, PYTORCH_DOCS, SEED_DOCUMENTS
@@ -185,6 +185,32 @@ def test_every_convention_capability_has_a_spec_about_it():
 def test_generated_page_is_up_to_date(page, render):
     committed = (REPO / "docs" / page).read_text(encoding="utf-8")
     assert committed == render(), f"docs/{page} is stale: run python -m conformance docs"
+
+
+def test_catalogue_page_counts_the_specs_per_document_and_for_a_documents_only_engine(tmp_path):
+    """The page written by ``conformance docs`` (into a temporary folder) states, per source
+    document, how many specs cite it and how many of those an engine declaring no PyTorch
+    convention runs, and the total."""
+    ran = subprocess.run(
+        [sys.executable, "-m", "conformance", "docs", "--dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    page = (tmp_path / "catalogue.md").read_text(encoding="utf-8")
+    documented = documents_only()
+    runs = [s for s in SPECS if s.capabilities <= documented]
+    assert 0 < len(runs) < len(SPECS)
+    assert f"a documents-only engine runs {len(runs)} of the {len(SPECS)} specs" in page
+    for document in SEED_DOCUMENTS:
+        citing = [s for s in SPECS if any(src.document == document for src in s.sources)]
+        running = [s for s in citing if s in runs]
+        row = f"| `{document.id}` | {len(citing)} | {len(running)} |"
+        assert row in page, row
+        assert f"{len(citing)} specs cite it; a documents-only engine runs {len(running)}" in page
+    # a spec needing a convention is not counted as run
+    assert not any(is_convention(c) for s in runs for c in s.capabilities)
 
 
 def test_statistical_specs_are_bounded_tightly():
