@@ -76,7 +76,11 @@ class Source:
 
     document: Document
     section: str
-    occurrence: int | None = None
+    occurrence: int | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        which = f", occurrence={self.occurrence!r}" if self.occurrence is not None else ""
+        return f"Source(document={self.document!r}, section={self.section!r}{which})"
 
     def __str__(self) -> str:
         which = f" (occurrence {self.occurrence})" if self.occurrence else ""

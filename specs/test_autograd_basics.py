@@ -276,7 +276,7 @@ def test_no_grad(engine):
         maths("a result outside the graph has nothing to differentiate"),
     ],
     about="autograd.no_grad_flag",
-    requires={"autograd.no_grad"},
+    requires={"autograd.no_grad", "autograd.backward"},
     note="The documents say an operation under no_grad is not recorded (autograd.no_grad checks "
     "that through the gradient); what the result's requires_grad flag says is PyTorch's "
     "convention, a capability an engine following the documents may decline.",
