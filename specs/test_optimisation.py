@@ -240,16 +240,18 @@ def test_adam_per_parameter_steps(engine):
 
 
 def adam_steps_on_reversing_gradient(engine, lr, gradients):
-    """The steps Adam takes on L = c w from w = 1 when c (the gradient) is each of
-    ``gradients`` in turn, as float64 numbers (positive: downhill for c > 0)."""
-    w = engine.tensor(1.0, requires_grad=True)
+    """The steps Adam takes on L = sum(c w) from w = [1] when c (the gradient) is each of
+    ``gradients`` in turn, as float64 numbers (positive: downhill for c > 0). The parameter has
+    one element, not zero dimensions, so an optimiser's handling of 0-d parameters (the SGD
+    trace's business) does not decide this spec."""
+    w = engine.tensor([1.0], requires_grad=True)
     optimizer = engine.adam([w], lr=lr)
     before, steps = 1.0, []
     for c in gradients:
         optimizer.zero_grad()
-        (w * c).backward()
+        (w * c).sum().backward()
         optimizer.step()
-        after = float(np.asarray(engine.to_numpy(w), dtype=np.float64))
+        after = float(np.asarray(engine.to_numpy(w), dtype=np.float64).reshape(-1)[0])
         steps.append(before - after)
         before = after
     return steps
@@ -267,7 +269,7 @@ def adam_steps_on_reversing_gradient(engine, lr, gradients):
         ),
     ],
     about="optim.adam",
-    requires={"autograd.backward"},
+    requires={"autograd.backward", "tensor.arrays", "tensor.ops"},
     note="What the documents state: Adam averages the gradient over steps. One that keeps no "
     "history steps lr g / |g|, so its second step is as long as its first (ratio 1); PyTorch's "
     "Adam gives 0.053 lr after lr (ratio 0.053), without bias correction 0.22 lr after 3.16 lr "
