@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conformance import baseline, discovery, engine_errors, isolation, repro
+from conformance import baseline, discovery, engine_errors, isolation, options, repro
 from conformance import report as report_module
 from conformance.capabilities import CAPABILITIES
 from conformance.running import SpecFailure, running_spec
@@ -23,6 +23,9 @@ from conformance.targets import BasicSpecs, Target
 
 ENGINE = "--engine"
 DEVICE = "--device"
+# Each of the suite's options that engine test suites commonly define themselves (--device
+# above all) has a namespaced name, always registered, and the short name above as an alias
+# registered only where no conftest or other plugin of the session owns it (see options.py).
 SPEC_TIMEOUT = "--spec-timeout"
 REPORT = "--conformance-report"
 BASELINE = "--baseline"
@@ -39,20 +42,22 @@ class Run:
     """What the plugin knows about one pytest session."""
 
     def __init__(self, config: pytest.Config):
-        requested = config.getoption(ENGINE)
+        requested = config.getoption(options.dest(ENGINE))
         self.explicit = requested is not None
         self.option = DEFAULT_ENGINE if requested is None else requested
         self.names = discovery.split(self.option)
-        devices = [discovery.check_device(d.strip()) for d in config.getoption(DEVICE).split(",")]
+        devices = [
+            discovery.check_device(d.strip())
+            for d in config.getoption(options.dest(DEVICE)).split(",")
+        ]
         self.devices = list(dict.fromkeys(devices))  # --device=cpu,cpu: each spec once per device
         self._engines: dict | None = None
         self._targets: list[Target] | None = None
         self._problem = ""
         if self.explicit:
             self.load()  # a wrong --engine is a usage error now, not after collection
-        self.baseline = (
-            baseline.read(config.getoption(BASELINE)) if config.getoption(BASELINE) else []
-        )
+        baseline_path = config.getoption(options.dest(BASELINE))
+        self.baseline = baseline.read(baseline_path) if baseline_path else []
         self.basics = BasicSpecs()
         self.probe = bool(config.getoption(PROBE))
         self.specs: dict[str, object] = {}  # spec id -> node id of its first item
@@ -124,14 +129,18 @@ BASIC = "conformance_basic"  # user property: the spec is a basic one
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "autograd conformance")
     group.addoption(
-        ENGINE,
+        options.LONG[ENGINE],
+        dest=options.dest(ENGINE),
+        metavar="ENGINES",
         default=None,  # None: not given, the default engine; see Run
         help="engines to test, comma-separated: a registered name (reference, torch, or an "
         "installed 'conformance.engines' entry point) or 'package.module:factory'. "
         f"Default: {DEFAULT_ENGINE}.",
     )
     group.addoption(
-        DEVICE,
+        options.LONG[DEVICE],
+        dest=options.dest(DEVICE),
+        metavar="DEVICES",
         default="cpu",
         help="devices to run every spec on, comma-separated (cpu, cuda, cuda:N, mps). A device an "
         "engine lacks makes its specs skip with the reason. Default: cpu.",
@@ -149,14 +158,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write per-spec outcomes and per-capability verdicts as JSON to PATH.",
     )
     group.addoption(
-        BASELINE,
+        options.LONG[BASELINE],
+        dest=options.dest(BASELINE),
         metavar="PATH",
         help="file of specs the engine is known to fail, one a line: 'spec.id', "
         "'spec.id[case]', 'spec.id@engine-device' or 'spec.id[case]@engine-device'; "
         "they run as strict xfails and stale entries are reported.",
     )
     group.addoption(
-        ISOLATE,
+        options.LONG[ISOLATE],
+        dest=options.dest(ISOLATE),
         action="store_true",
         help="run specs in worker processes (pytest-xdist), so that an engine that crashes the "
         "interpreter fails the running spec instead of ending the run. Uses -n if given, else 1 "
@@ -181,12 +192,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser):
+    # After the project's initial conftests and every plugin have added their options: the
+    # short names that none of them took (see conformance.options).
+    result = yield
+    options.add_short_names(early_config, parser)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_cmdline_main(config: pytest.Config):
     # Before pytest-xdist reads its options: --isolate means "distribute, at least 1 worker".
     # Not on the workers themselves: each would start workers of its own, without end.
-    if config.getoption(ISOLATE, False) and not hasattr(config, "workerinput"):
+    if config.getoption(options.dest(ISOLATE), False) and not hasattr(config, "workerinput"):
         if not config.pluginmanager.hasplugin("xdist"):
-            raise pytest.UsageError(f"{ISOLATE} needs pytest-xdist: pip install pytest-xdist")
+            raise pytest.UsageError(
+                f"{options.name(config, ISOLATE)} needs pytest-xdist: pip install pytest-xdist"
+            )
         if not config.option.numprocesses:
             config.option.numprocesses = 1
         if config.option.maxworkerrestart is None:
@@ -232,7 +254,8 @@ def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
 def header(run: Run, config: pytest.Config) -> list[str]:
     if run.problem:
         return [f"conformance: {run.problem}"]
-    lines = [f"conformance: devices {sorted({t.device for t in run.targets})}"]
+    lines = options.taken_lines(config)
+    lines.append(f"conformance: devices {sorted({t.device for t in run.targets})}")
     for engine in run.engines:
         lines.append(
             f"engine {engine.name} {engine.version}: devices {list(engine.devices)}, "
@@ -258,7 +281,8 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj) -> No
         )
     run = collector.config.stash[run_key]
     if run.problem:
-        raise collector.CollectError(f"{run.problem}; name an engine with --engine=NAME")
+        engine_option = options.name(collector.config, ENGINE)
+        raise collector.CollectError(f"{run.problem}; name an engine with {engine_option}=NAME")
     first = run.specs.setdefault(info.id, f"{collector.nodeid}::{name}")
     if first != f"{collector.nodeid}::{name}":
         raise collector.CollectError(f"spec id {info.id!r} of {name} is already used by {first}")
@@ -492,10 +516,11 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     if run is not None and run.explicit and not run.specs:
         # An engine was named but no spec collected: most likely pytest ran outside a checkout,
         # where its default is the current folder's own tests.
+        given = options.name(config, ENGINE)
         terminalreporter.write_line(
-            f"conformance: {ENGINE} was given but no spec was collected here; to run the "
-            f"installed catalogue from any folder: conformance run {ENGINE}={run.option} "
-            f"(or: pytest --pyargs conformance.specs {ENGINE}={run.option})",
+            f"conformance: {given} was given but no spec was collected here; to run the "
+            f"installed catalogue from any folder: conformance run {given}={run.option} "
+            f"(or: pytest --pyargs conformance.specs {given}={run.option})",
             yellow=True,
         )
     if run is None or not run.results:
@@ -542,5 +567,8 @@ def json_report(config: pytest.Config, run: Run) -> dict:
         declared={t.id: frozenset(t.engine.capabilities) for t in run.targets},
         specs=run.infos.values(),
         catalogue=catalogue,
-        options={"probe_undeclared": run.probe, "baseline": config.getoption(BASELINE)},
+        options={
+            "probe_undeclared": run.probe,
+            "baseline": config.getoption(options.dest(BASELINE)),
+        },
     )

@@ -24,6 +24,11 @@ OPTIONS = (
     "--write-baseline",
     "--isolate",
     "--probe-undeclared",
+    # the namespaced names of the four above that engine projects may define themselves
+    "--conformance-engine",
+    "--conformance-device",
+    "--conformance-baseline",
+    "--conformance-isolate",
 )
 
 
@@ -47,7 +52,8 @@ def test_help_lists_every_option_with_help_text(run):
     options = help_of_options(result)
     assert sorted(options) == sorted(OPTIONS)
     assert all(len(text.split()) >= 5 for text in options.values()), options
-    assert "Default: reference" in options["--engine"]
+    assert "Default: reference" in options["--conformance-engine"]
+    assert "short for --conformance-engine" in options["--engine"]
     assert "Default: 60" in options["--spec-timeout"]
 
 
