@@ -50,7 +50,7 @@ def add_report_commands(commands) -> None:
     check = commands.add_parser(
         "gate",
         help="CI gate on a run's report: exit 0 pass, 1 regression, 2 usage error, "
-        "3 stale baseline",
+        "3 stale baseline, 4 nothing ran",
     )
     check.add_argument("report", metavar="REPORT")
     check.add_argument("--previous", metavar="REPORT", help="an earlier report to diff against")
