@@ -12,7 +12,9 @@ Exit statuses (also those of ``conformance diff`` and ``docs/ci/conformance-gate
   internal error 3);
 - ``3`` stale baseline: nothing regressed, but a spec listed in the baseline passes now. pytest
   reports it as a strict XPASS (a failure, pytest exit 1); the gate tells it apart by the
-  ``[XPASS(strict)]`` that pytest puts at the start of its message. Remove the entry;
+  ``[XPASS(strict)]`` that pytest puts at the start of its message. Remove the entry. A
+  baseline line that names no spec of the run (a typo, a removed spec) is stale too: it can
+  hide nothing, and it would hide the spec a corrected line means;
 - ``4`` nothing ran: no claimed result ran (the engine claims no collected spec, or every
   claimed spec skipped, e.g. for a device the runner lacks). A gate that passes an empty run
   would pass an adapter that claims nothing.
@@ -94,9 +96,13 @@ def gate(
         f"stale baseline: {diff_module.label(diff_module.key(r))} passes now; remove its entry"
         for r in stale
     ]
+    stray = report.data.get("options", {}).get("baseline_unmatched", [])
+    lines += [
+        f"stale baseline: {line} names no spec of this run; fix or remove it" for line in stray
+    ]
     if any(line.startswith("regression") for line in lines):
         return REGRESSION, lines
-    if stale:
+    if stale or stray:
         return STALE, lines
     if pytest_status not in (None, 0):
         return REGRESSION, [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,8 @@ class Run:
         self.infos: dict[str, SpecInfo] = {}  # spec id -> metadata, of the collected specs
         self.catalogue = ""  # digest of the collected specs' metadata (see report.catalogue_digest)
         self.results: list[report_module.Result] = []
+        self.stray: list[str] = []  # baseline lines naming no collected spec
+        self.write_errors: list[str] = []  # outputs that could not be written at the end
         # node id -> its record as of setup and whether it is basic, until its call is reported
         self.started: dict[str, tuple[dict, bool]] = {}
 
@@ -120,10 +123,12 @@ class Run:
         digest = getattr(node, "workeroutput", {}).get(CATALOGUE)
         if digest:
             self.catalogue = digest
+        self.stray = getattr(node, "workeroutput", {}).get(STRAY, self.stray)
 
 
 CATALOGUE = "conformance_catalogue"  # key in a pytest-xdist worker's workeroutput
 BASIC = "conformance_basic"  # user property: the spec is a basic one
+STRAY = "conformance_stray"  # key in a pytest-xdist worker's workeroutput
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -226,10 +231,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(error)) from None
     for option in (REPORT, WRITE_BASELINE):  # fail now, not after a long run
         path = config.getoption(option)
-        if path and not Path(path).resolve().parent.is_dir():
-            raise pytest.UsageError(
-                f"{option}={path}: the folder {str(Path(path).resolve().parent)!r} does not exist"
-            )
+        problem = path and unwritable(path)
+        if problem:
+            raise pytest.UsageError(f"{option}={path}: {problem}")
     config.pluginmanager.register(config.stash[run_key], "conformance-run")
     if config.pluginmanager.hasplugin("xdist"):  # a crashed worker's spec still counts, by name
         run = config.stash[run_key]
@@ -237,6 +241,19 @@ def pytest_configure(config: pytest.Config) -> None:
         timeout = config.getoption("timeout", None) or config.getoption(SPEC_TIMEOUT)
         handler = isolation.CrashHandler(run.started.get, RESULT, float(timeout))
         config.pluginmanager.register(handler, "conformance-isolation")
+
+
+def unwritable(path: str) -> str:
+    """Why a file cannot be written at ``path`` ("" when it can, as far as can be told)."""
+    file = Path(path)
+    folder = file.resolve().parent
+    if file.is_dir():
+        return "is a folder; give the path of a file"
+    if not folder.is_dir():
+        return f"the folder {str(folder)!r} does not exist"
+    if not os.access(folder, os.W_OK) or (file.exists() and not os.access(file, os.W_OK)):
+        return "cannot be written (permission denied)"
+    return ""
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -334,6 +351,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.xfail(strict=True, reason=f"in baseline: {entry}"))
         if use_timeout and item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(timeout))
+    run.stray = [f"line {e.line}: {e}" for e in run.baseline if e.spec not in run.specs]
     for entry in run.baseline:
         if entry not in matched:
             warnings.warn(
@@ -523,13 +541,16 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
             f"(or: pytest --pyargs conformance.specs {given}={run.option})",
             yellow=True,
         )
-    if run is None or not run.results:
+    if run is None:
         return
-    engines = {t.id: f"{t.engine.name} {t.engine.version}" for t in run.targets}
-    terminalreporter.section("conformance verdict")
-    declared = {t.id: frozenset(t.engine.capabilities) for t in run.targets}
-    for line in report_module.lines(run.results, engines, declared):
-        terminalreporter.write_line(line)
+    if run.results:
+        engines = {t.id: f"{t.engine.name} {t.engine.version}" for t in run.targets}
+        terminalreporter.section("conformance verdict")
+        declared = {t.id: frozenset(t.engine.capabilities) for t in run.targets}
+        for line in report_module.lines(run.results, engines, declared):
+            terminalreporter.write_line(line)
+    for line in run.write_errors:  # after the results, which are never lost
+        terminalreporter.write_line(f"ERROR: {line}", red=True, bold=True)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -540,12 +561,24 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if hasattr(config, "workerinput"):  # xdist workers leave the files to the controller
         digest = report_module.catalogue_digest(run.infos.values())
         config.workeroutput[CATALOGUE] = digest  # type: ignore[attr-defined]
+        config.workeroutput[STRAY] = run.stray  # type: ignore[attr-defined]
         return
+    # Checked before the run, a path can still fail now (a full disk, a folder removed): the
+    # results are printed all the same, then one line per output lost, and the run exits with
+    # a usage status rather than as if a spec had failed.
     if config.getoption(REPORT):
-        report_module.write_json(config.getoption(REPORT), json_report(config, run))
+        try:
+            report_module.write_json(config.getoption(REPORT), json_report(config, run))
+        except OSError as error:
+            run.write_errors.append(f"{REPORT}: cannot write {config.getoption(REPORT)!r}: {error}")
     if config.getoption(WRITE_BASELINE):
         failures = [(r.spec, r.case, r.target) for r in run.results if r.outcome == "failed"]
-        baseline.write(config.getoption(WRITE_BASELINE), failures)
+        try:
+            baseline.write(config.getoption(WRITE_BASELINE), failures)
+        except baseline.BaselineError as error:
+            run.write_errors.append(f"{WRITE_BASELINE}: {error}")
+    if run.write_errors:
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
 
 def json_report(config: pytest.Config, run: Run) -> dict:
@@ -570,5 +603,7 @@ def json_report(config: pytest.Config, run: Run) -> dict:
         options={
             "probe_undeclared": run.probe,
             "baseline": config.getoption(options.dest(BASELINE)),
+            # baseline lines naming no collected spec: an error under the gate
+            "baseline_unmatched": run.stray,
         },
     )

@@ -42,6 +42,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$engine" ] || usage "--engine=ENGINE is required"
 command -v conformance >/dev/null || usage "the 'conformance' command is not installed"
+if [ -n "$baseline" ] && [ -d "$baseline" ]; then usage "'$baseline' is a folder; --baseline expects a file"; fi
 if [ -n "$baseline" ] && [ ! -f "$baseline" ]; then usage "no baseline file '$baseline'"; fi
 
 rm -f "$report"
