@@ -53,12 +53,17 @@ class Entry:
         return self.spec + case + (f"@{self.target}" if self.target else "")
 
 
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def read(path: str) -> list[Entry]:
     file = Path(path)
+    if file.is_dir():
+        raise BaselineError(f"baseline {path!r} is a folder (--baseline expects a file)")
     if not file.is_file():
         raise BaselineError(f"baseline file {path!r} does not exist (--baseline expects a file)")
     entries = []
-    for number, raw in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, raw in enumerate(text_lines(path, file.read_bytes()), start=1):
         text = raw.split("#", 1)[0].strip()
         if not text:
             continue
@@ -70,6 +75,24 @@ def read(path: str) -> list[Entry]:
             )
         entries.append(Entry(match["spec"], match["case"], match["target"], number))
     return entries
+
+
+def text_lines(path: str, data: bytes) -> list[str]:
+    """The file's lines as UTF-8 text (a leading byte order mark is dropped); any other encoding
+    is a one-line error naming the first line that is not UTF-8."""
+    if data.startswith(UTF16_MARKS):
+        raise BaselineError(f"{path}:1: the file is UTF-16; save it as UTF-8")
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    lines = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        try:
+            lines.append(raw.decode("utf-8").rstrip("\r"))
+        except UnicodeDecodeError as error:
+            raise BaselineError(
+                f"{path}:{number}: not UTF-8 text (byte 0x{raw[error.start]:02x} at column "
+                f"{error.start + 1}); save the file as UTF-8"
+            ) from None
+    return lines
 
 
 def write(path: str, failures: list[tuple[str, str, str]]) -> None:

@@ -5,7 +5,10 @@
 * a registered name: a built-in (``reference``, ``torch``) or any entry point in the
   ``conformance.engines`` group, which is how a third-party package ships its adapter;
 * ``package.module:factory`` for an adapter that is not installed as a plugin. ``factory`` is an
-  :class:`~conformance.engine.Engine` subclass or a callable returning an instance.
+  :class:`~conformance.engine.Engine` subclass or a callable returning an instance. A module
+  that is not importable otherwise is looked for in the current folder too, as ``python -m
+  pytest`` would, so that ``pytest --engine=my_adapter:Engine`` finds the ``my_adapter.py``
+  beside it.
 
 Every failure is an :class:`EngineError` whose message says what went wrong and how to fix it.
 """
@@ -13,7 +16,9 @@ Every failure is an :class:`EngineError` whose message says what went wrong and 
 from __future__ import annotations
 
 import importlib
+import os
 import re
+import sys
 from importlib.metadata import entry_points
 
 from conformance.capabilities import unknown
@@ -60,7 +65,7 @@ def _import_factory(target: str, shown: str):
     if not module_name or not attribute:
         raise EngineError(f"engine {shown!r}: expected 'package.module:factory', got {target!r}")
     try:
-        module = importlib.import_module(module_name)
+        module = import_here_too(module_name)
     except ImportError as error:
         hint = INSTALL_HINTS.get(shown)
         fix = f"install it: {hint}" if hint else "check the module path and that it is installed"
@@ -77,6 +82,20 @@ def _import_factory(target: str, shown: str):
         raise EngineError(
             f"engine {shown!r}: module {module_name!r} has no {attribute!r}"
         ) from None
+
+
+def import_here_too(module_name: str):
+    """Import ``module_name``; if its top-level package is not found, once more with the
+    current folder at the end of ``sys.path`` (after everything installed)."""
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        here = os.getcwd()
+        top = module_name.split(".", 1)[0]
+        if error.name != top or here in sys.path or "" in sys.path:
+            raise
+        sys.path.append(here)
+        return importlib.import_module(module_name)
 
 
 def load_engine(name: str) -> Engine:

@@ -12,7 +12,12 @@ Exit statuses (also those of ``conformance diff`` and ``docs/ci/conformance-gate
   internal error 3);
 - ``3`` stale baseline: nothing regressed, but a spec listed in the baseline passes now. pytest
   reports it as a strict XPASS (a failure, pytest exit 1); the gate tells it apart by the
-  ``[XPASS(strict)]`` that pytest puts at the start of its message. Remove the entry.
+  ``[XPASS(strict)]`` that pytest puts at the start of its message. Remove the entry. A
+  baseline line that names no spec of the run (a typo, a removed spec) is stale too: it can
+  hide nothing, and it would hide the spec a corrected line means;
+- ``4`` nothing ran: no claimed result ran (the engine claims no collected spec, or every
+  claimed spec skipped, e.g. for a device the runner lacks). A gate that passes an empty run
+  would pass an adapter that claims nothing.
 
 Specs of capabilities the engine does not claim (run with ``--probe-undeclared``) never gate.
 """
@@ -23,7 +28,7 @@ from conformance import diff as diff_module
 from conformance.matrix import Report
 from conformance.targets import blocker_of
 
-PASS, REGRESSION, USAGE, STALE = 0, 1, 2, 3
+PASS, REGRESSION, USAGE, STALE, EMPTY = 0, 1, 2, 3, 4
 PYTEST_NO_VERDICT = {2: "interrupted", 3: "internal error", 4: "usage error", 5: "no spec ran"}
 XPASS_STRICT = "[XPASS(strict)]"
 
@@ -40,6 +45,18 @@ def blocked_by_known_failure(result: dict, known: set[tuple[str, str]]) -> bool:
     return (blocker_of(result.get("message", "")), result["target"]) in known
 
 
+def empty_reason(results: list[dict], claimed: list[dict]) -> str:
+    """One line: why no claimed result ran."""
+    if not claimed:
+        return (
+            f"nothing ran: the engine claims none of the {len(results)} collected results "
+            "(check --engine and the capabilities its adapter declares)"
+        )
+    reasons = sorted({r.get("message", "").splitlines()[0] for r in claimed if r.get("message")})
+    first = f"; first reason: {reasons[0]}" if reasons else ""
+    return f"nothing ran: all {len(claimed)} claimed results skipped (check --device){first}"
+
+
 def gate(
     report: Report, *, previous: Report | None = None, pytest_status: int | None = None
 ) -> tuple[int, list[str]]:
@@ -50,6 +67,8 @@ def gate(
             "the run reached no verdict"
         ]
     claimed = [r for r in report.results if r.get("claimed", True)]
+    if not any(r["outcome"] != "skipped" for r in claimed):
+        return EMPTY, [empty_reason(report.results, claimed)]
     stale = [r for r in claimed if is_stale(r)]
     known = {(r["spec"], r["target"]) for r in claimed if r["outcome"] == "xfailed"}
     failing = [
@@ -77,9 +96,13 @@ def gate(
         f"stale baseline: {diff_module.label(diff_module.key(r))} passes now; remove its entry"
         for r in stale
     ]
+    stray = report.data.get("options", {}).get("baseline_unmatched", [])
+    lines += [
+        f"stale baseline: {line} names no spec of this run; fix or remove it" for line in stray
+    ]
     if any(line.startswith("regression") for line in lines):
         return REGRESSION, lines
-    if stale:
+    if stale or stray:
         return STALE, lines
     if pytest_status not in (None, 0):
         return REGRESSION, [

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import os
 import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance import baseline, discovery, engine_errors, isolation, repro
+from conformance import baseline, discovery, engine_errors, isolation, options, repro
 from conformance import report as report_module
 from conformance.capabilities import CAPABILITIES
 from conformance.running import SpecFailure, running_spec
@@ -23,6 +24,9 @@ from conformance.targets import BasicSpecs, Target
 
 ENGINE = "--engine"
 DEVICE = "--device"
+# Each of the suite's options that engine test suites commonly define themselves (--device
+# above all) has a namespaced name, always registered, and the short name above as an alias
+# registered only where no conftest or other plugin of the session owns it (see options.py).
 SPEC_TIMEOUT = "--spec-timeout"
 REPORT = "--conformance-report"
 BASELINE = "--baseline"
@@ -39,26 +43,30 @@ class Run:
     """What the plugin knows about one pytest session."""
 
     def __init__(self, config: pytest.Config):
-        requested = config.getoption(ENGINE)
+        requested = config.getoption(options.dest(ENGINE))
         self.explicit = requested is not None
         self.option = DEFAULT_ENGINE if requested is None else requested
         self.names = discovery.split(self.option)
-        devices = [discovery.check_device(d.strip()) for d in config.getoption(DEVICE).split(",")]
+        devices = [
+            discovery.check_device(d.strip())
+            for d in config.getoption(options.dest(DEVICE)).split(",")
+        ]
         self.devices = list(dict.fromkeys(devices))  # --device=cpu,cpu: each spec once per device
         self._engines: dict | None = None
         self._targets: list[Target] | None = None
         self._problem = ""
         if self.explicit:
             self.load()  # a wrong --engine is a usage error now, not after collection
-        self.baseline = (
-            baseline.read(config.getoption(BASELINE)) if config.getoption(BASELINE) else []
-        )
+        baseline_path = config.getoption(options.dest(BASELINE))
+        self.baseline = baseline.read(baseline_path) if baseline_path else []
         self.basics = BasicSpecs()
         self.probe = bool(config.getoption(PROBE))
         self.specs: dict[str, object] = {}  # spec id -> node id of its first item
         self.infos: dict[str, SpecInfo] = {}  # spec id -> metadata, of the collected specs
         self.catalogue = ""  # digest of the collected specs' metadata (see report.catalogue_digest)
         self.results: list[report_module.Result] = []
+        self.stray: list[str] = []  # baseline lines naming no collected spec
+        self.write_errors: list[str] = []  # outputs that could not be written at the end
         # node id -> its record as of setup and whether it is basic, until its call is reported
         self.started: dict[str, tuple[dict, bool]] = {}
 
@@ -115,23 +123,29 @@ class Run:
         digest = getattr(node, "workeroutput", {}).get(CATALOGUE)
         if digest:
             self.catalogue = digest
+        self.stray = getattr(node, "workeroutput", {}).get(STRAY, self.stray)
 
 
 CATALOGUE = "conformance_catalogue"  # key in a pytest-xdist worker's workeroutput
 BASIC = "conformance_basic"  # user property: the spec is a basic one
+STRAY = "conformance_stray"  # key in a pytest-xdist worker's workeroutput
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "autograd conformance")
     group.addoption(
-        ENGINE,
+        options.LONG[ENGINE],
+        dest=options.dest(ENGINE),
+        metavar="ENGINES",
         default=None,  # None: not given, the default engine; see Run
         help="engines to test, comma-separated: a registered name (reference, torch, or an "
         "installed 'conformance.engines' entry point) or 'package.module:factory'. "
         f"Default: {DEFAULT_ENGINE}.",
     )
     group.addoption(
-        DEVICE,
+        options.LONG[DEVICE],
+        dest=options.dest(DEVICE),
+        metavar="DEVICES",
         default="cpu",
         help="devices to run every spec on, comma-separated (cpu, cuda, cuda:N, mps). A device an "
         "engine lacks makes its specs skip with the reason. Default: cpu.",
@@ -149,14 +163,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write per-spec outcomes and per-capability verdicts as JSON to PATH.",
     )
     group.addoption(
-        BASELINE,
+        options.LONG[BASELINE],
+        dest=options.dest(BASELINE),
         metavar="PATH",
         help="file of specs the engine is known to fail, one a line: 'spec.id', "
         "'spec.id[case]', 'spec.id@engine-device' or 'spec.id[case]@engine-device'; "
         "they run as strict xfails and stale entries are reported.",
     )
     group.addoption(
-        ISOLATE,
+        options.LONG[ISOLATE],
+        dest=options.dest(ISOLATE),
         action="store_true",
         help="run specs in worker processes (pytest-xdist), so that an engine that crashes the "
         "interpreter fails the running spec instead of ending the run. Uses -n if given, else 1 "
@@ -181,12 +197,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser):
+    # After the project's initial conftests and every plugin have added their options: the
+    # short names that none of them took (see conformance.options).
+    result = yield
+    options.add_short_names(early_config, parser)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_cmdline_main(config: pytest.Config):
     # Before pytest-xdist reads its options: --isolate means "distribute, at least 1 worker".
     # Not on the workers themselves: each would start workers of its own, without end.
-    if config.getoption(ISOLATE, False) and not hasattr(config, "workerinput"):
+    if config.getoption(options.dest(ISOLATE), False) and not hasattr(config, "workerinput"):
         if not config.pluginmanager.hasplugin("xdist"):
-            raise pytest.UsageError(f"{ISOLATE} needs pytest-xdist: pip install pytest-xdist")
+            raise pytest.UsageError(
+                f"{options.name(config, ISOLATE)} needs pytest-xdist: pip install pytest-xdist"
+            )
         if not config.option.numprocesses:
             config.option.numprocesses = 1
         if config.option.maxworkerrestart is None:
@@ -204,10 +231,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(error)) from None
     for option in (REPORT, WRITE_BASELINE):  # fail now, not after a long run
         path = config.getoption(option)
-        if path and not Path(path).resolve().parent.is_dir():
-            raise pytest.UsageError(
-                f"{option}={path}: the folder {str(Path(path).resolve().parent)!r} does not exist"
-            )
+        problem = path and unwritable(path)
+        if problem:
+            raise pytest.UsageError(f"{option}={path}: {problem}")
     config.pluginmanager.register(config.stash[run_key], "conformance-run")
     if config.pluginmanager.hasplugin("xdist"):  # a crashed worker's spec still counts, by name
         run = config.stash[run_key]
@@ -215,6 +241,19 @@ def pytest_configure(config: pytest.Config) -> None:
         timeout = config.getoption("timeout", None) or config.getoption(SPEC_TIMEOUT)
         handler = isolation.CrashHandler(run.started.get, RESULT, float(timeout))
         config.pluginmanager.register(handler, "conformance-isolation")
+
+
+def unwritable(path: str) -> str:
+    """Why a file cannot be written at ``path`` ("" when it can, as far as can be told)."""
+    file = Path(path)
+    folder = file.resolve().parent
+    if file.is_dir():
+        return "is a folder; give the path of a file"
+    if not folder.is_dir():
+        return f"the folder {str(folder)!r} does not exist"
+    if not os.access(folder, os.W_OK) or (file.exists() and not os.access(file, os.W_OK)):
+        return "cannot be written (permission denied)"
+    return ""
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -232,7 +271,8 @@ def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
 def header(run: Run, config: pytest.Config) -> list[str]:
     if run.problem:
         return [f"conformance: {run.problem}"]
-    lines = [f"conformance: devices {sorted({t.device for t in run.targets})}"]
+    lines = options.taken_lines(config)
+    lines.append(f"conformance: devices {sorted({t.device for t in run.targets})}")
     for engine in run.engines:
         lines.append(
             f"engine {engine.name} {engine.version}: devices {list(engine.devices)}, "
@@ -258,7 +298,8 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj) -> No
         )
     run = collector.config.stash[run_key]
     if run.problem:
-        raise collector.CollectError(f"{run.problem}; name an engine with --engine=NAME")
+        engine_option = options.name(collector.config, ENGINE)
+        raise collector.CollectError(f"{run.problem}; name an engine with {engine_option}=NAME")
     first = run.specs.setdefault(info.id, f"{collector.nodeid}::{name}")
     if first != f"{collector.nodeid}::{name}":
         raise collector.CollectError(f"spec id {info.id!r} of {name} is already used by {first}")
@@ -310,6 +351,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.xfail(strict=True, reason=f"in baseline: {entry}"))
         if use_timeout and item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(timeout))
+    run.stray = [f"line {e.line}: {e}" for e in run.baseline if e.spec not in run.specs]
     for entry in run.baseline:
         if entry not in matched:
             warnings.warn(
@@ -492,19 +534,23 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     if run is not None and run.explicit and not run.specs:
         # An engine was named but no spec collected: most likely pytest ran outside a checkout,
         # where its default is the current folder's own tests.
+        given = options.name(config, ENGINE)
         terminalreporter.write_line(
-            f"conformance: {ENGINE} was given but no spec was collected here; to run the "
-            f"installed catalogue from any folder: conformance run {ENGINE}={run.option} "
-            f"(or: pytest --pyargs conformance.specs {ENGINE}={run.option})",
+            f"conformance: {given} was given but no spec was collected here; to run the "
+            f"installed catalogue from any folder: conformance run {given}={run.option} "
+            f"(or: pytest --pyargs conformance.specs {given}={run.option})",
             yellow=True,
         )
-    if run is None or not run.results:
+    if run is None:
         return
-    engines = {t.id: f"{t.engine.name} {t.engine.version}" for t in run.targets}
-    terminalreporter.section("conformance verdict")
-    declared = {t.id: frozenset(t.engine.capabilities) for t in run.targets}
-    for line in report_module.lines(run.results, engines, declared):
-        terminalreporter.write_line(line)
+    if run.results:
+        engines = {t.id: f"{t.engine.name} {t.engine.version}" for t in run.targets}
+        terminalreporter.section("conformance verdict")
+        declared = {t.id: frozenset(t.engine.capabilities) for t in run.targets}
+        for line in report_module.lines(run.results, engines, declared):
+            terminalreporter.write_line(line)
+    for line in run.write_errors:  # after the results, which are never lost
+        terminalreporter.write_line(f"ERROR: {line}", red=True, bold=True)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -515,12 +561,24 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if hasattr(config, "workerinput"):  # xdist workers leave the files to the controller
         digest = report_module.catalogue_digest(run.infos.values())
         config.workeroutput[CATALOGUE] = digest  # type: ignore[attr-defined]
+        config.workeroutput[STRAY] = run.stray  # type: ignore[attr-defined]
         return
+    # Checked before the run, a path can still fail now (a full disk, a folder removed): the
+    # results are printed all the same, then one line per output lost, and the run exits with
+    # a usage status rather than as if a spec had failed.
     if config.getoption(REPORT):
-        report_module.write_json(config.getoption(REPORT), json_report(config, run))
+        try:
+            report_module.write_json(config.getoption(REPORT), json_report(config, run))
+        except OSError as error:
+            run.write_errors.append(f"{REPORT}: cannot write {config.getoption(REPORT)!r}: {error}")
     if config.getoption(WRITE_BASELINE):
         failures = [(r.spec, r.case, r.target) for r in run.results if r.outcome == "failed"]
-        baseline.write(config.getoption(WRITE_BASELINE), failures)
+        try:
+            baseline.write(config.getoption(WRITE_BASELINE), failures)
+        except baseline.BaselineError as error:
+            run.write_errors.append(f"{WRITE_BASELINE}: {error}")
+    if run.write_errors:
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
 
 def json_report(config: pytest.Config, run: Run) -> dict:
@@ -542,5 +600,10 @@ def json_report(config: pytest.Config, run: Run) -> dict:
         declared={t.id: frozenset(t.engine.capabilities) for t in run.targets},
         specs=run.infos.values(),
         catalogue=catalogue,
-        options={"probe_undeclared": run.probe, "baseline": config.getoption(BASELINE)},
+        options={
+            "probe_undeclared": run.probe,
+            "baseline": config.getoption(options.dest(BASELINE)),
+            # baseline lines naming no collected spec: an error under the gate
+            "baseline_unmatched": run.stray,
+        },
     )

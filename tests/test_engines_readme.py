@@ -1,5 +1,11 @@
 """The README's "Writing an adapter" walkthrough, followed literally: its Python block saved as
-my_adapter.py, its commands run from a fresh folder, against micrograd."""
+my_adapter.py in a fresh folder, and its commands run there as printed, with nothing added to
+the environment (no PYTHONPATH: ``pytest`` and ``conformance`` find the adapter in the folder
+they start in, as the README says).
+
+micrograd (one pure-Python file) is in the dev extra, so this runs in ``pytest tests``; the
+walkthrough's ``pip install`` line installs the same pinned version and is not run again.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,19 @@ from pathlib import Path
 import pytest
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+pytestmark = pytest.mark.timeout(600)
+
+# What each run of the walkthrough shows, by its command's first words, as the README says.
+EXPECTED = {
+    "python -m conformance run --engine=my_adapter:Micrograd -k autograd.square_grad": (
+        0,
+        [r"\b1 passed\b"],
+    ),
+    "conformance run --engine=my_adapter:Micrograd": (
+        1,
+        [r"\b4 passed\b", r"\b1 failed\b", r"ValueProxy has no 'requires_grad'"],
+    ),
+}
 
 
 def walkthrough() -> tuple[str, list[str]]:
@@ -27,22 +46,48 @@ def walkthrough() -> tuple[str, list[str]]:
 
 
 def test_the_walkthrough_runs_as_written(tmp_path):
-    pytest.importorskip("micrograd", reason="the walkthrough installs micrograd (engines extra)")
+    pytest.importorskip("micrograd", reason="micrograd is in the dev extra: pip install -e .[dev]")
     code, commands = walkthrough()
     (tmp_path / "my_adapter.py").write_text(code, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    # The environment's scripts (pytest, conformance) first on PATH, as in an activated venv.
+    scripts = str(Path(sys.executable).parent)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTEST_ADDOPTS")}
+    env["PATH"] = scripts + os.pathsep + env["PATH"]
+    ran = []
     for command in commands:
-        words = shlex.split(command.split("#", 1)[0])
+        line = command.split("#", 1)[0].strip()
+        words = shlex.split(line)
         if words[:2] == ["pip", "install"]:
-            continue  # installed already (the engines extra pins the same version)
-        assert words[0] == "python", f"unexpected command in the walkthrough: {command}"
+            continue  # installed already (the dev extra pins the same version)
+        assert line in EXPECTED, f"a walkthrough command without an expected result: {line}"
+        status, patterns = EXPECTED[line]
         done = subprocess.run(
-            [sys.executable, *words[1:], "-p", "no:randomly", "-p", "no:cacheprovider"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
+            words, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
         )
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-        assert re.search(r"\b1 passed\b", done.stdout), done.stdout[-3000:]
+        shown = done.stdout[-3000:] + done.stderr[-3000:]
+        assert done.returncode == status, shown
+        for pattern in patterns:
+            assert re.search(pattern, done.stdout), (pattern, shown)
+        ran.append(line)
+    assert ran == list(EXPECTED), "every command of the walkthrough ran"
+
+
+def test_pytest_finds_the_adapter_in_the_folder_it_starts_in(tmp_path):
+    """``pytest --engine=module:Class`` (the console script, which unlike ``python -m pytest``
+    does not put the current folder on sys.path) finds an adapter module beside it."""
+    pytest.importorskip("micrograd", reason="micrograd is in the dev extra: pip install -e .[dev]")
+    code, _ = walkthrough()
+    (tmp_path / "my_adapter.py").write_text(code, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTEST_ADDOPTS")}
+    pytest_script = Path(sys.executable).parent / "pytest"
+    done = subprocess.run(
+        [str(pytest_script), "--pyargs", "conformance.specs", "--engine=my_adapter:Micrograd"]
+        + ["-k", "autograd.square_grad", "-p", "no:randomly"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert re.search(r"\b1 passed\b", done.stdout)

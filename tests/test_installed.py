@@ -5,6 +5,9 @@ once for an editable install:
 
 - *inert unless asked*: the project's own test run is byte for byte what it was before the suite
   was installed (no header, no engine import, no reordering);
+- *options that cannot collide*: the project's conftest defines ``--device``, ``--engine``,
+  ``--baseline`` and ``--isolate`` for its own tests, which keep working, and the catalogue
+  runs beside them under the namespaced names (``--conformance-engine``);
 - *names that cannot collide*: the suite installs one top-level package, ``conformance`` (the
   catalogue and the reference engine are its subpackages ``conformance.specs`` and
   ``conformance.reference_impl``), so a project with its own ``specs`` and ``reference_impl``
@@ -66,6 +69,21 @@ def test_nothing_heavy_imported():
     assert "numpy" not in sys.modules
 """
 
+# The project's conftest owns the option names engine test suites commonly define.
+PROJECT_CONFTEST = """
+def pytest_addoption(parser):
+    parser.addoption("--device", default="cpu")
+    parser.addoption("--engine", default="fast")
+    parser.addoption("--baseline", default=None)
+    parser.addoption("--isolate", action="store_true")
+"""
+
+OWN_OPTIONS_TEST = """
+def test_own_options(request):
+    got = [request.config.getoption(n) for n in ("device", "engine", "baseline", "isolate")]
+    assert got == ["cpu", "fast", None, False], got
+"""
+
 # What the environment's Python sees of the installed distribution: its top-level names.
 TOP_LEVEL = """
 import json
@@ -122,6 +140,8 @@ def environment(request, tmp_path_factory):
     project = tmp / "engine_project"
     (project / "tests").mkdir(parents=True)
     (project / "tests" / "test_unrelated.py").write_text(UNRELATED_TESTS, encoding="utf-8")
+    (project / "tests" / "test_own_options.py").write_text(OWN_OPTIONS_TEST, encoding="utf-8")
+    (project / "conftest.py").write_text(PROJECT_CONFTEST, encoding="utf-8")
     before = _pytest(python, project, "-rA")
     assert before.returncode == 0, before.stdout + before.stderr
 
@@ -139,9 +159,9 @@ def test_installed_suite_leaves_an_unrelated_run_unchanged(environment):
     assert _normalised(after.stdout) == _normalised(environment.before.stdout)
     assert after.stderr == environment.before.stderr
 
-    # Asked for, the plugin is there: --engine names it in the same environment.
+    # Asked for, the plugin is there, under the names the project's conftest left free.
     helped = _pytest(python, project, "--help")
-    assert "--engine" in helped.stdout
+    assert "--conformance-engine" in helped.stdout and "--spec-timeout" in helped.stdout
 
 
 def test_the_suite_installs_one_top_level_name(environment):
@@ -167,7 +187,7 @@ def test_the_catalogue_runs_beside_packages_of_the_same_names(environment):
         project,
         "--pyargs",
         "conformance.specs",
-        "--engine=reference",
+        "--conformance-engine=reference",  # --engine is the project's own
         "-q",
         "-k",
         "autograd",

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from conformance.__main__ import make_parser
-from conformance.gate import PASS, REGRESSION, STALE, USAGE
+from conformance.gate import EMPTY, PASS, REGRESSION, STALE, USAGE
 
 REPO = Path(__file__).resolve().parent.parent
 WORKFLOW = REPO / "docs" / "ci" / "github-actions.yml"
@@ -156,6 +156,11 @@ def test_shell_gate_exit_statuses(tmp_path):
     result = gate(tmp_path, "--engine=tests.misbehaving_engines:WrongShapesEngine")
     assert result.returncode == REGRESSION, result.stdout + result.stderr
     assert "regression: autograd" in result.stdout
+
+    # A device the runner lacks: every claimed spec skips, and the gate does not pass that.
+    result = gate(tmp_path, "--engine=reference", "--", "--device=mps")
+    assert result.returncode == EMPTY, result.stdout + result.stderr
+    assert "nothing ran: all 2 claimed results skipped" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -118,6 +118,20 @@ BLOCKED_BY_OTHER = "blocked by basic spec basics.arithmetic, which fails on toy-
             0,
             gate.REGRESSION,
         ),
+        (  # every claimed result skipped, as for a device the runner lacks
+            {
+                spec: ("skipped", {"message": "engine 'toy' has no device 'cuda'"})
+                for spec, _, _, extra in BEFORE
+                if extra.get("claimed", True)
+            },
+            0,
+            gate.EMPTY,
+        ),
+        (  # an adapter that claims nothing: only probes ran
+            {spec: ("passed", {"claimed": False}) for spec, _, _, _ in BEFORE},
+            0,
+            gate.EMPTY,
+        ),
     ],
     ids=[
         "failure",
@@ -128,11 +142,21 @@ BLOCKED_BY_OTHER = "blocked by basic spec basics.arithmetic, which fails on toy-
         "unclaimed-failure",
         "blocked-by-known-failure",
         "blocked-by-other-failure",
+        "all-skipped-for-the-device",
+        "nothing-claimed",
     ],
 )
 def test_gate_exit_status(tmp_path, change, pytest_status, expected):
     report = write_after(tmp_path, **change)
     assert main(["gate", str(report), f"--pytest-status={pytest_status}"]) == expected
+
+
+def test_an_empty_gate_says_why_in_one_line(tmp_path, capsys):
+    skipped = {"message": "engine 'toy' has no device 'cuda'"}
+    report = write_after(tmp_path, **{spec: ("skipped", skipped) for spec, *_ in BEFORE[:4]})
+    assert main(["gate", str(report), "--pytest-status=0"]) == gate.EMPTY
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith("nothing ran: all 4 claimed results skipped") and "cuda" in line
 
 
 def test_gate_with_a_previous_report_catches_a_regression_moved_into_the_baseline(

@@ -24,6 +24,11 @@ OPTIONS = (
     "--write-baseline",
     "--isolate",
     "--probe-undeclared",
+    # the namespaced names of the four above that engine projects may define themselves
+    "--conformance-engine",
+    "--conformance-device",
+    "--conformance-baseline",
+    "--conformance-isolate",
 )
 
 
@@ -47,7 +52,8 @@ def test_help_lists_every_option_with_help_text(run):
     options = help_of_options(result)
     assert sorted(options) == sorted(OPTIONS)
     assert all(len(text.split()) >= 5 for text in options.values()), options
-    assert "Default: reference" in options["--engine"]
+    assert "Default: reference" in options["--conformance-engine"]
+    assert "short for --conformance-engine" in options["--engine"]
     assert "Default: 60" in options["--spec-timeout"]
 
 
@@ -146,7 +152,7 @@ def stale_pages(folder: Path) -> list[str]:
 
 
 def test_committed_pages_are_up_to_date():
-    assert stale_pages(REPO / "docs") == [], "run: python -m conformance docs"
+    assert stale_pages(REPO / "docs") == [], "run: python -m conformance docs --dir docs"
 
 
 def test_a_stale_page_is_found_and_docs_regenerates_it(tmp_path, capsys):
@@ -160,6 +166,30 @@ def test_a_stale_page_is_found_and_docs_regenerates_it(tmp_path, capsys):
     assert cli.main(["docs", "--dir", str(tmp_path)]) == 0
     assert f"wrote {contract}" in capsys.readouterr().out
     assert stale_pages(tmp_path) == []
+
+
+def test_docs_writes_only_into_the_folder_it_is_given(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit:
+        cli.main(["docs"])  # no folder: nothing written into the current one
+    assert exit.value.code == 2 and "--dir" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+    assert cli.main(["docs", "--dir", "out"]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(cli.DOCS)
+
+
+def test_docs_never_overwrites_a_page_it_did_not_generate(tmp_path, capsys):
+    own = tmp_path / "catalogue.md"
+    own.write_text("# Our engine's catalogue of kernels\n", encoding="utf-8")
+    assert cli.main(["docs", "--dir", str(tmp_path)]) == 2
+    assert "not overwriting" in capsys.readouterr().err
+    assert own.read_text(encoding="utf-8") == "# Our engine's catalogue of kernels\n"
+    assert not (tmp_path / "contract.md").exists()  # checked before anything is written
+    # the pages it generated, it rewrites
+    own.unlink()
+    assert cli.main(["docs", "--dir", str(tmp_path)]) == 0
+    assert cli.main(["docs", "--dir", str(tmp_path)]) == 0
+    assert all(cli.GENERATED_MARK in (tmp_path / name).read_text() for name in cli.DOCS)
 
 
 def test_contract_page_documents_every_capability_and_method():

@@ -158,7 +158,11 @@ def test_json_report(run):
     assert data["suite"]["version"] == report.suite_version() != ""
     assert len(data["suite"]["catalogue"]) == 64
     assert data["environment"]["pytest"] == pytest.__version__
-    assert data["options"] == {"probe_undeclared": False, "baseline": None}
+    assert data["options"] == {
+        "probe_undeclared": False,
+        "baseline": None,
+        "baseline_unmatched": [],
+    }
     assert [e["name"] for e in data["engines"]] == ["tiny", "tinybrokenadd"]
     assert data["engines"][0] == {
         "name": "tiny",

@@ -9,6 +9,8 @@
 #                      no spec collected (5), an interrupted run (2), an internal error (3),
 #                      a report that is missing or not comparable with --previous
 #   3  stale baseline  nothing regressed, but a baseline entry passes now (remove it)
+#   4  nothing ran     no claimed spec ran: the adapter claims none, or every claimed spec
+#                      skipped (a --device the runner lacks)
 #
 # Usage: conformance-gate.sh --engine=ENGINE [--baseline=FILE] [--report=PATH]
 #                            [--previous=PATH] [--summary=PATH] [-- PYTEST-ARGS...]
@@ -40,6 +42,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$engine" ] || usage "--engine=ENGINE is required"
 command -v conformance >/dev/null || usage "the 'conformance' command is not installed"
+if [ -n "$baseline" ] && [ -d "$baseline" ]; then usage "'$baseline' is a folder; --baseline expects a file"; fi
 if [ -n "$baseline" ] && [ ! -f "$baseline" ]; then usage "no baseline file '$baseline'"; fi
 
 rm -f "$report"
