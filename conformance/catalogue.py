@@ -37,7 +37,10 @@ def as_json(specs: list[SpecInfo]) -> str:
                 "id": s.id,
                 "behaviour": s.behaviour,
                 "sources": [
-                    {"document": src.document.id, "section": src.section} for src in s.sources
+                    {"document": src.document.id, "section": src.section}
+                    # the passage meant, where the anchor occurs several times
+                    | ({"occurrence": src.occurrence} if getattr(src, "occurrence", None) else {})
+                    for src in s.sources
                 ],
                 "about": getattr(s, "about", ""),
                 "requires": sorted(s.requires),

@@ -21,6 +21,7 @@ from conformance.reference_impl import (
     autograd,
     conversions,
     core,
+    creation,
     data,
     function,
     functional,
@@ -371,6 +372,14 @@ def grad_fn_hiding_leaf_edges():
     return [mock.patch.object(Tensor, "grad_fn", property(read, GRAD_FN.fset))]
 
 
+RANDINT = creation.randint
+
+
+def randint_including_high(low, high, n):
+    """randint whose upper bound is inclusive: randint(0, 2, n) also draws 2."""
+    return RANDINT(low, high + 1, (n,))
+
+
 MUTANTS = [
     Mutant(
         "relu_leaks_negative",
@@ -634,5 +643,11 @@ MUTANTS = [
         "following the documents only, so the node-name conventions do not run)",
         ("examples.grad_fn_chain_topology",),
         lambda: [*grad_fn_hiding_leaf_edges(), declaring_the_documents_only()],
+    ),
+    Mutant(
+        "randint_high_inclusive",
+        "randint(low, high, n) draws from low .. high, the upper bound included",
+        ("data.randint_labels",),
+        lambda: adapter("randint", randint_including_high),
     ),
 ]
