@@ -302,25 +302,27 @@ class Engine:
     # -- losses --------------------------------------------------------------------------------
     @provides("loss.mse")
     def mse_loss(self, prediction: Tensor, target: Tensor) -> Tensor:
-        """Mean of squared differences of two tensors of the same shape, a 0-d tensor."""
+        """Mean of squared differences of two tensors of the same shape, a 0-d tensor. Specs
+        pass batches, (N,) or (N, M) with N >= 1, never 0-d operands."""
         raise NotImplementedError
 
     @provides("loss.cross_entropy")
     def cross_entropy(self, logits: Tensor, target: Tensor) -> Tensor:
-        """Mean over the batch of -log softmax(logits)[target]; ``logits`` (N, K) or (K,),
-        ``target`` int64 class indices (N,) or scalar."""
+        """Mean over the batch of -log softmax(logits)[target]; ``logits`` (N, K), ``target``
+        int64 class indices (N,): the only form specs pass (one row is a batch with N = 1)."""
         raise NotImplementedError
 
     @provides("loss.bce")
     def bce_loss(self, probabilities: Tensor, target: Tensor) -> Tensor:
         """Mean binary cross-entropy of probabilities (a float tensor in (0, 1)) against float
-        0/1 targets of the same shape, a 0-d tensor."""
+        0/1 targets of the same shape, a 0-d tensor; specs pass batches, never 0-d operands."""
         raise NotImplementedError
 
     @provides("loss.bce_with_logits")
     def bce_with_logits(self, logits: Tensor, target: Tensor) -> Tensor:
         """Mean binary cross-entropy of sigmoid(logits) against float 0/1 targets of the same
-        shape, computed stably (finite for logits of any size), a 0-d tensor."""
+        shape, computed stably (finite for logits of any size), a 0-d tensor; specs pass
+        batches, never 0-d operands."""
         raise NotImplementedError
 
     # -- optimisers ----------------------------------------------------------------------------

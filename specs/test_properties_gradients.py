@@ -142,8 +142,8 @@ def test_grad_activations(engine, name, data):
 
 @spec(
     id="properties.grad_mse",
-    behaviour="mse_loss gives both the prediction and the target the gradient that finite "
-    "differences give",
+    behaviour="mse_loss gives both the predictions and the targets (a batch: (N,) or (N, M)) the "
+    "gradient that finite differences give",
     sources=[*both_courses("Mean squared error (MSE)"), FD_SOURCE],
     about="properties.gradients",
     requires=BASE | {"loss.mse"},
@@ -156,8 +156,8 @@ def test_grad_mse(engine, data):
 
 @spec(
     id="properties.grad_cross_entropy",
-    behaviour="cross_entropy gives the logits (one row or a batch) the gradient that finite "
-    "differences give",
+    behaviour="cross_entropy gives a batch of logits (N, K), with N class indices, the gradient "
+    "that finite differences give",
     sources=[
         *both_courses("CrossEntropyLoss takes raw logits", "cross_entropy_loss takes raw logits"),
         FD_SOURCE,
