@@ -70,6 +70,12 @@ def accumulate_arrays_in_float32(tensor, grad):
 ACCUMULATE = core.accumulate
 
 
+def accumulate_widened_after_float16(tensor, grad):
+    """Gradients stored in float64, the values rounded through float16 on the way: a wider dtype
+    hiding a loss of accuracy (the gradient dtype is not checked, its values are)."""
+    ACCUMULATE(tensor, grad.astype(np.float16).astype(np.float64))
+
+
 def accumulate_twice_into_non_leaves(tensor, grad):
     if tensor.grad_fn is not None and tensor._grad is not None:  # a retained non-leaf
         ACCUMULATE(tensor, 2 * grad)
@@ -290,6 +296,13 @@ PROPERTY_MUTANTS = [
         # exact sums fail first: basics.add_backward then blocks the specs that build on it
         ("basics.add_backward",),
         numeric_engine_patches,
+        property_only=False,
+    ),
+    PropertyMutant(
+        "grads_widened_after_float16",
+        "gradients are float64 arrays but only as accurate as float16",
+        ("properties.grad_arithmetic[reference-cpu-mul]", "properties.graphs_match_reference"),
+        lambda: [mock.patch.object(core, "accumulate", accumulate_widened_after_float16)],
         property_only=False,
     ),
 ]
