@@ -77,7 +77,8 @@ PROTOCOL: dict[str, dict[str, str]] = {
         "requires_grad=True and on results of operations with such an input",
         "tensor.is_leaf": "is_leaf: a bool, True for tensors not produced by a recorded operation",
         "tensor.grad": "grad: None until a backward pass reaches the tensor, then a tensor of "
-        "the engine with the tensor's shape (read through Engine.to_numpy)",
+        "the engine with the tensor's shape (read through Engine.to_numpy); a leaf that a "
+        "backward pass does not reach may hold zeros of its shape instead of None",
         "tensor.backward": "backward(gradient=None, retain_graph=False): from a 0-d tensor "
         "without gradient; gradient (a tensor of the output's shape) for other outputs",
     },

@@ -15,7 +15,17 @@ from unittest import mock
 import numpy as np
 
 from conformance.engines.reference_engine import ReferenceEngine
-from conformance.reference_impl import backend, core, data, function, functional, nn, ops, optim
+from conformance.reference_impl import (
+    backend,
+    core,
+    creation,
+    data,
+    function,
+    functional,
+    nn,
+    ops,
+    optim,
+)
 from conformance.reference_impl.core import Tensor
 from tests.mutants import Mutant, adapter, op
 
@@ -148,6 +158,34 @@ def linear_with_zero_bias(
 
 
 LINEAR_INIT = nn.Linear.__init__
+
+
+# -- a gradient where none flowed --------------------------------------------------------------
+def ones_for_unreached_leaves():
+    """Backward gives every tracked leaf made since the last backward that it did not reach a
+    gradient of ones (a stale seed where nothing flowed)."""
+    tape = []
+
+    def leaf(array, requires_grad):
+        out = LEAF(array, requires_grad)
+        if requires_grad:
+            tape.append(out)
+        return out
+
+    def backward(root, seed, retain_graph=False):
+        RUN_BACKWARD(root, seed, retain_graph)
+        for tensor in tape:
+            if tensor._grad is None:
+                tensor._grad = Tensor(np.ones_like(tensor.data))
+        tape.clear()
+
+    return [
+        mock.patch.object(creation, "_leaf", leaf),
+        mock.patch.object(core, "run_backward", backward),
+    ]
+
+
+LEAF, RUN_BACKWARD = creation._leaf, core.run_backward
 
 
 # -- an engine that differentiates numerically --------------------------------------------------
@@ -297,6 +335,12 @@ PROPERTY_MUTANTS = [
         ("basics.add_backward",),
         numeric_engine_patches,
         property_only=False,
+    ),
+    PropertyMutant(
+        "unreached_leaf_gets_ones",
+        "a tracked leaf that backward did not reach gets a gradient of ones",
+        ("properties.graphs_match_reference",),
+        ones_for_unreached_leaves,
     ),
     PropertyMutant(
         "grads_widened_after_float16",
