@@ -43,6 +43,19 @@ def exp_grad_of_magnitude(a):
     )
 
 
+def exp_grad_by_float64_differences(a):
+    """exp's gradient as a float64 central difference with step cbrt(eps): right to about 1e-11
+    relative, exact to float32 but not to float64."""
+    out = np.exp(a.data)
+    h = float(np.finfo(np.float64).eps) ** (1 / 3)
+
+    def grad(g, x):
+        x = x.astype(np.float64)
+        return ((g * (np.exp(x + h) - np.exp(x - h)) / (2 * h)).astype(out.dtype),)
+
+    return function.record("ExpBackward0", out, (a,), grad, (a,))
+
+
 def log_grad_times_input(a):
     out = np.log(a.data)
     return function.record("LogBackward0", out, (a,), lambda g, x: (g * x,), (a,))
@@ -259,6 +272,13 @@ PROPERTY_MUTANTS = [
         "exp's gradient taken as exp(|x|), wrong for negative x",
         ("properties.grad_tensor_ops[reference-cpu-exp]", "properties.exact_curvature"),
         lambda: op("exp", exp_grad_of_magnitude),
+    ),
+    PropertyMutant(
+        "exp_grad_by_float64_differences",
+        "exp's gradient is a float64 central difference: exact in float32, not in float64",
+        ("properties.exact_curvature",),
+        lambda: op("exp", exp_grad_by_float64_differences),
+        property_only=False,  # autograd.exact_not_numerical catches it too
     ),
     PropertyMutant(
         "log_grad_times_input",
