@@ -84,7 +84,8 @@ PROTOCOL: dict[str, dict[str, str]] = {
     },
     "autograd.retain_grad": {"tensor.retain_grad": "retain_grad(): keep this non-leaf's grad"},
     "autograd.grad_fn": {
-        "tensor.grad_fn": "grad_fn: the node that produced the tensor, None on leaves",
+        "tensor.grad_fn": "grad_fn: the node that produced the tensor; on a leaf None or the "
+        "leaf's accumulation node (specs tell leaves by is_leaf)",
         "node.next_functions": "next_functions: a tuple of (node or None, int) pairs, one per "
         "input of the operation; a leaf input's node is its AccumulateGrad",
     },

@@ -261,6 +261,20 @@ def adopt_without_leaf_check(tensor, result):
     return tensor
 
 
+def adopt_recording_under_no_grad(tensor, result):
+    """An in-place update under no_grad still gives a tracked leaf a history: it is no leaf
+    any more, its old value the leaf behind it."""
+    recorded = not core.is_grad_enabled() and tensor.requires_grad and tensor.is_leaf
+    old = Tensor(tensor.data.copy(), requires_grad=True) if recorded else None
+    ADOPT(tensor, result)
+    if recorded:
+        tensor.grad_fn = Node("SubBackward0", lambda g: (g,), (old,))
+    return tensor
+
+
+ADOPT = inplace.adopt
+
+
 def apply_without_version_check(self, grad):
     if self.backward is None:
         raise RuntimeError("graph freed")
@@ -507,5 +521,17 @@ MUTANTS = [
         "Linear weights start standard normal",
         ("layers.linear_init",),
         lambda: [mock.patch.object(nn.Linear, "__init__", linear_init_normal)],
+    ),
+    Mutant(
+        "no_grad_update_recorded",
+        "an in-place update under no_grad turns the tracked leaf into a recorded result",
+        ("optim.update_keeps_leaf",),
+        lambda: [mock.patch.object(inplace, "adopt", adopt_recording_under_no_grad)],
+    ),
+    Mutant(
+        "every_tensor_a_leaf",
+        "is_leaf is True for results of recorded operations too",
+        ("autograd.grad_fn_recorded",),
+        lambda: [mock.patch.object(Tensor, "is_leaf", property(lambda self: True))],
     ),
 ]
