@@ -297,8 +297,10 @@ class Engine:
     # -- nn.dropout ----------------------------------------------------------------------------
     @provides("nn.dropout")
     def dropout(self, p: float) -> Module:
-        """A dropout layer (training mode when created): zeroes each element with probability
-        ``p`` and scales the survivors by 1 / (1 - p); the identity in eval mode."""
+        """A dropout layer: in training mode zeroes each element with probability ``p`` and
+        scales the survivors by 1 / (1 - p); the identity in eval mode. Specs call train() or
+        eval() before using a layer, so the mode may be global to the engine and a new layer
+        may start in either."""
         raise NotImplementedError
 
     # -- losses --------------------------------------------------------------------------------

@@ -186,6 +186,20 @@ def dropout_forward_ignoring_mode(self, x):
     return functional.dropout(x, self.p, training=True)
 
 
+def dropout_grad_unmasked(x, p, training=True, generator=None):
+    """Dropout's forward right, its gradient passed to every unit unscaled."""
+    if not training:
+        return x
+    keep = np.random.default_rng().random(x.shape) >= p
+    mask = (keep / (1 - p)).astype(x.data.dtype)
+    return function.record("MulBackward0", x.data * mask, (x,), lambda g: (g,))
+
+
+def train_this_module_only(self, mode=True):
+    self.training = mode  # the layers inside a container keep their mode
+    return self
+
+
 def sgd_uphill(self, g, state):
     return -self.lr * g
 
@@ -521,6 +535,18 @@ MUTANTS = [
         "Linear weights start standard normal",
         ("layers.linear_init",),
         lambda: [mock.patch.object(nn.Linear, "__init__", linear_init_normal)],
+    ),
+    Mutant(
+        "dropout_grad_unmasked",
+        "dropout's gradient reaches every unit, unscaled, whatever the forward mask",
+        ("regularisation.dropout_grad",),
+        lambda: [mock.patch.object(functional, "dropout", dropout_grad_unmasked)],
+    ),
+    Mutant(
+        "container_mode_not_passed_on",
+        "train()/eval() on a Sequential switch the container, not the layers inside it",
+        ("regularisation.dropout_switched_by_container",),
+        lambda: [mock.patch.object(nn.Sequential, "train", train_this_module_only)],
     ),
     Mutant(
         "no_grad_update_recorded",
