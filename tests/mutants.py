@@ -195,6 +195,13 @@ def dropout_grad_unmasked(x, p, training=True, generator=None):
     return function.record("MulBackward0", x.data * mask, (x,), lambda g: (g,))
 
 
+def exp_saturating(a):
+    """exp clipped at the largest finite value instead of overflowing to inf."""
+    with np.errstate(over="ignore"):
+        out = np.minimum(np.exp(a.data), np.finfo(a.data.dtype).max)
+    return function.record("ExpBackward0", out, (a,), lambda g, y: (g * y,), keep_output=True)
+
+
 def train_this_module_only(self, mode=True):
     self.training = mode  # the layers inside a container keep their mode
     return self
@@ -547,6 +554,12 @@ MUTANTS = [
         "train()/eval() on a Sequential switch the container, not the layers inside it",
         ("regularisation.dropout_switched_by_container",),
         lambda: [mock.patch.object(nn.Sequential, "train", train_this_module_only)],
+    ),
+    Mutant(
+        "exp_saturates",
+        "exp of a large number gives the largest finite float instead of inf",
+        ("loss.softmax_first_overflows",),
+        lambda: op("exp", exp_saturating),
     ),
     Mutant(
         "no_grad_update_recorded",
