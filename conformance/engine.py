@@ -77,13 +77,15 @@ PROTOCOL: dict[str, dict[str, str]] = {
         "requires_grad=True and on results of operations with such an input",
         "tensor.is_leaf": "is_leaf: a bool, True for tensors not produced by a recorded operation",
         "tensor.grad": "grad: None until a backward pass reaches the tensor, then a tensor of "
-        "the engine with the tensor's shape (read through Engine.to_numpy)",
+        "the engine with the tensor's shape (read through Engine.to_numpy); a leaf that a "
+        "backward pass does not reach may hold zeros of its shape instead of None",
         "tensor.backward": "backward(gradient=None, retain_graph=False): from a 0-d tensor "
         "without gradient; gradient (a tensor of the output's shape) for other outputs",
     },
     "autograd.retain_grad": {"tensor.retain_grad": "retain_grad(): keep this non-leaf's grad"},
     "autograd.grad_fn": {
-        "tensor.grad_fn": "grad_fn: the node that produced the tensor, None on leaves",
+        "tensor.grad_fn": "grad_fn: the node that produced the tensor; on a leaf None or the "
+        "leaf's accumulation node (specs tell leaves by is_leaf)",
         "node.next_functions": "next_functions: a tuple of (node or None, int) pairs, one per "
         "input of the operation; a leaf input's node is its AccumulateGrad",
     },
@@ -295,32 +297,36 @@ class Engine:
     # -- nn.dropout ----------------------------------------------------------------------------
     @provides("nn.dropout")
     def dropout(self, p: float) -> Module:
-        """A dropout layer (training mode when created): zeroes each element with probability
-        ``p`` and scales the survivors by 1 / (1 - p); the identity in eval mode."""
+        """A dropout layer: in training mode zeroes each element with probability ``p`` and
+        scales the survivors by 1 / (1 - p); the identity in eval mode. Specs call train() or
+        eval() before using a layer, so the mode may be global to the engine and a new layer
+        may start in either."""
         raise NotImplementedError
 
     # -- losses --------------------------------------------------------------------------------
     @provides("loss.mse")
     def mse_loss(self, prediction: Tensor, target: Tensor) -> Tensor:
-        """Mean of squared differences of two tensors of the same shape, a 0-d tensor."""
+        """Mean of squared differences of two tensors of the same shape, a 0-d tensor. Specs
+        pass batches, (N,) or (N, M) with N >= 1, never 0-d operands."""
         raise NotImplementedError
 
     @provides("loss.cross_entropy")
     def cross_entropy(self, logits: Tensor, target: Tensor) -> Tensor:
-        """Mean over the batch of -log softmax(logits)[target]; ``logits`` (N, K) or (K,),
-        ``target`` int64 class indices (N,) or scalar."""
+        """Mean over the batch of -log softmax(logits)[target]; ``logits`` (N, K), ``target``
+        int64 class indices (N,): the only form specs pass (one row is a batch with N = 1)."""
         raise NotImplementedError
 
     @provides("loss.bce")
     def bce_loss(self, probabilities: Tensor, target: Tensor) -> Tensor:
         """Mean binary cross-entropy of probabilities (a float tensor in (0, 1)) against float
-        0/1 targets of the same shape, a 0-d tensor."""
+        0/1 targets of the same shape, a 0-d tensor; specs pass batches, never 0-d operands."""
         raise NotImplementedError
 
     @provides("loss.bce_with_logits")
     def bce_with_logits(self, logits: Tensor, target: Tensor) -> Tensor:
         """Mean binary cross-entropy of sigmoid(logits) against float 0/1 targets of the same
-        shape, computed stably (finite for logits of any size), a 0-d tensor."""
+        shape, computed stably (finite for logits of any size), a 0-d tensor; specs pass
+        batches, never 0-d operands."""
         raise NotImplementedError
 
     # -- optimisers ----------------------------------------------------------------------------

@@ -77,6 +77,9 @@ MAX_SIDE = 3
 
 shapes = hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=MAX_SIDE)
 matrix_shapes = hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=MAX_SIDE)
+# A loss's operands: N >= 1 predictions, or N rows of them; never 0-d (the documents' losses are
+# means over a batch, and an engine may refuse a loss of one 0-d prediction).
+batch_shapes = hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=MAX_SIDE)
 sides = st.integers(1, MAX_SIDE)
 
 
@@ -270,9 +273,10 @@ OPS: tuple[Op, ...] = (
         domains=(Domain(avoid=(-1.0, -0.5, 0.0, 0.5, 1.0), margin=0.05),),
         parameter=_clamp_floor,
     ),
-    # losses: every argument that takes a gradient
+    # losses: every argument that takes a gradient, on batches as the documents show them (a
+    # mean over n predictions; cross-entropy over rows of logits): layouts "batch" and "logits"
     # 2 (a - b) / n: |a| + |b| <= 6, twice
-    Op("mse_loss", "engine.mse_loss(a, b)", "loss.mse", "tt", (ANY, ANY), "same", 4, (12.0, 12.0)),
+    Op("mse_loss", "engine.mse_loss(a, b)", "loss.mse", "tt", (ANY, ANY), "batch", 4, (12.0, 12.0)),
     # softmax(a) - onehot: each term at most 1
     Op(
         "cross_entropy",
@@ -290,7 +294,7 @@ OPS: tuple[Op, ...] = (
         "loss.bce",
         "td",
         (PROBABILITY, TARGET),
-        "same",
+        "batch",
         8,
         # (p - y) / (p (1 - p)) <= 2 / (0.05 * 0.95)
         cancelling=(42.0, 0.0),
@@ -301,7 +305,7 @@ OPS: tuple[Op, ...] = (
         "loss.bce_with_logits",
         "td",
         (Domain(-6, 6), TARGET),
-        "same",
+        "batch",
         8,
         cancelling=(2.0, 0.0),  # sigmoid(z) - y
     ),
@@ -341,14 +345,16 @@ def case_shapes(draw, op: Op):
         left = draw(st.sampled_from([(n, k), (k,)]))
         right = draw(st.sampled_from([(k, m), (k,)]))
         return [left, right]
-    if op.layout == "logits":
-        return [draw(st.sampled_from([(draw(sides), draw(sides)), (draw(sides),)]))]
+    if op.layout == "logits":  # (N, K) logits; the targets, (N,) class indices, follow them
+        return [(draw(sides), draw(sides))]
+    if op.layout == "batch":  # a batch of N >= 1 predictions (or rows of them) and its targets
+        shape = draw(batch_shapes)
+        return [shape, shape]
     if op.layout == "matrix":
         return [draw(matrix_shapes)]
     if op.layout == "nonscalar":
         return [draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=MAX_SIDE))]
-    shape = draw(shapes)
-    return [shape, shape] if op.layout == "same" else [shape]
+    return [draw(shapes)]
 
 
 @st.composite
@@ -362,14 +368,10 @@ def cases(draw, op: Op, dtype: str):
             case.operands.append(draw(arrays(dtype, shape_list[position], domain)))
         elif kind == "n":
             case.operands.append(draw(domain.number()))
-        else:  # class indices for the logits' rows
-            logits = shape_list[0]
-            classes = st.integers(0, logits[-1] - 1)
-            if len(logits) == 1:
-                case.operands.append(np.array(draw(classes), dtype=np.int64))
-            else:
-                rows = hnp.arrays(np.int64, (logits[0],), elements=classes)
-                case.operands.append(draw(rows))
+        else:  # one class index per row of the logits
+            rows, classes = shape_list[0]
+            indices = hnp.arrays(np.int64, (rows,), elements=st.integers(0, classes - 1))
+            case.operands.append(draw(indices))
     if op.parameter is not None:
         case.parameter = draw(op.parameter(shape_list[0]))
     return case

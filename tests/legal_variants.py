@@ -13,6 +13,7 @@ is really there, so a variant cannot pass by being a no-op.
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from unittest import mock
@@ -24,14 +25,18 @@ from conformance.engines.reference_engine import ReferenceEngine
 from conformance.reference_impl import (
     conversions,
     core,
+    creation,
     data,
     function,
     functional,
     methods,
+    nn,
     ops,
     optim,
     views,
 )
+from conformance.reference_impl.core import Tensor
+from tests.mutants import op
 
 
 @dataclass(frozen=True)
@@ -216,5 +221,248 @@ VARIANTS += [
         "no_grad results and computes softmax as written",
         _documents_only_patches,
         _follows_the_documents_only,
+    ),
+]
+
+
+# -- forms: what the documents never state about call forms, dtypes, None and last places -------
+def _loss_needing_batches(loss, logits: bool = False):
+    """``loss`` refusing what no document shows: 0-d operands, and for cross-entropy anything
+    but (N, C) logits with (N,) class indices (the documents' losses are means over a batch)."""
+
+    def batched(prediction, target, *args, **kwargs):
+        if logits and (prediction.ndim != 2 or target.ndim != 1):
+            raise ValueError(
+                f"cross_entropy takes (N, C) logits and (N,) targets, not {prediction.shape} "
+                f"and {target.shape}"
+            )
+        if prediction.ndim == 0 or target.ndim == 0:
+            raise ValueError("losses take a batch: len() of a 0-d operand is undefined")
+        return loss(prediction, target, *args, **kwargs)
+
+    return staticmethod(batched)
+
+
+def _batch_only_patches():
+    return [
+        mock.patch.object(ReferenceEngine, name, _loss_needing_batches(loss, logits))
+        for name, loss, logits in [
+            ("mse_loss", functional.mse_loss, False),
+            ("cross_entropy", functional.cross_entropy, True),
+            ("bce_loss", functional.binary_cross_entropy, False),
+            ("bce_with_logits", functional.binary_cross_entropy_with_logits, False),
+        ]
+    ]
+
+
+def _refuses(call) -> bool:
+    try:
+        call()
+    except ValueError:
+        return True
+    return False
+
+
+def _batch_only_differs(engine) -> bool:
+    scalar, row = engine.tensor(0.5), engine.tensor([1.0, 2.0])
+    return _refuses(lambda: engine.mse_loss(scalar, scalar)) and _refuses(
+        lambda: engine.cross_entropy(row, engine.tensor(0, dtype="int64"))
+    )
+
+
+ACCUMULATE = core.accumulate
+
+
+def _accumulate_in_float64(tensor, grad):
+    ACCUMULATE(tensor, grad.astype(np.float64))
+
+
+def _float64_grad_differs(engine) -> bool:
+    x = engine.tensor([1.0, 2.0], requires_grad=True)
+    (x * 2.0).sum().backward()
+    return x.dtype == "float32" and x.grad.dtype == "float64"
+
+
+def _zeros_for_unused_patches():
+    """A tape of the leaves made since the last backward: backward gives each leaf on it that
+    it did not reach a zero gradient, as tape-based engines that allocate every tracked
+    variable's gradient do."""
+    tape = []
+
+    def leaf(array, requires_grad):
+        out = LEAF(array, requires_grad)
+        if requires_grad:
+            tape.append(out)
+        return out
+
+    def backward(root, seed, retain_graph=False):
+        RUN_BACKWARD(root, seed, retain_graph)
+        for tensor in tape:
+            if tensor._grad is None:
+                tensor._grad = Tensor(np.zeros_like(tensor.data))
+        tape.clear()
+
+    return [
+        mock.patch.object(creation, "_leaf", leaf),
+        mock.patch.object(core, "run_backward", backward),
+    ]
+
+
+LEAF, RUN_BACKWARD = creation._leaf, core.run_backward
+
+
+def _zeros_for_unused_differs(engine) -> bool:
+    used = engine.tensor([1.0], requires_grad=True)
+    unused = engine.tensor([1.0, 2.0], requires_grad=True)
+    (used * 2.0).sum().backward()
+    return unused.grad is not None and not np.asarray(engine.to_numpy(unused.grad)).any()
+
+
+# exp, log, tanh and sigmoid scaled by (1 - 4 eps): a few units in the last place low (towards
+# 0, so that sigmoid and tanh stay within their ranges). The gradients of exp, tanh and sigmoid
+# are written in terms of the output, so they follow the engine's own forward value.
+ULPS_OFF = ("exp", "log", "tanh", "sigmoid")
+
+
+def _few_ulps_low(original):
+    def off(a):
+        out = original(a)
+        out.data *= 1 - 4 * np.finfo(out.data.dtype).eps  # in place: the saved output too
+        return out
+
+    return off
+
+
+def _ulps_off_patches():
+    return [patch for name in ULPS_OFF for patch in op(name, _few_ulps_low(getattr(ops, name)))]
+
+
+def _ulps_off_differs(engine) -> bool:
+    x = engine.tensor([1.0, 2.0])
+    return bool((np.asarray(engine.to_numpy(x.exp())) != np.exp(np.float32([1.0, 2.0]))).all())
+
+
+GRAD_FN = Tensor.grad_fn
+
+
+def _grad_fn_with_accumulator(tensor):
+    """Outside the engine, a leaf that requires grad shows its accumulation node as its grad_fn
+    (as Paddle's leaves do); inside, the engine keeps its own bookkeeping (None for a leaf)."""
+    node = GRAD_FN.fget(tensor)
+    caller = sys._getframe(1).f_globals.get("__name__", "")
+    if node is None and tensor.requires_grad and not caller.startswith(core.__package__):
+        return tensor._node()
+    return node
+
+
+def _accumulation_node_patches():
+    return [mock.patch.object(Tensor, "grad_fn", property(_grad_fn_with_accumulator, GRAD_FN.fset))]
+
+
+def _accumulation_node_differs(engine) -> bool:
+    w = engine.tensor([1.0], requires_grad=True)
+    shown = w.grad_fn is not None and engine.grad_fn_name(w.grad_fn) == "AccumulateGrad"
+    return w.is_leaf and shown
+
+
+def _global_mode_patches():
+    """One training flag for the whole engine, off until train() is first called (as tinygrad's
+    Tensor.training): train() and eval() on any module set it, and every dropout layer reads it."""
+    mode = {"training": False}
+
+    def train(self, training=True):
+        mode["training"] = training
+        return self
+
+    def forward(self, x):
+        return functional.dropout(x, self.p, mode["training"])
+
+    return [
+        mock.patch.object(nn.Module, "train", train),
+        mock.patch.object(nn.Module, "training", property(lambda self: mode["training"])),
+        mock.patch.object(nn.Dropout, "forward", forward),
+    ]
+
+
+def _global_mode_differs(engine) -> bool:
+    ones = engine.ones(100)
+    first, second = engine.dropout(0.5), engine.dropout(0.5)
+    first.eval()
+    switched = bool((np.asarray(engine.to_numpy(second(ones))) == 1).all())
+    second.train()
+    return switched and bool((np.asarray(engine.to_numpy(first(ones))) != 1).any())
+
+
+def _cross_entropy_a_dozen_ulps_high(logits, target, *args, **kwargs):
+    """Cross-entropy 12 eps high: 1.4e-6 in float32, as a log-softmax whose log is evaluated
+    through log2 returns at a loss of 0. A Python number: the gradient is unchanged."""
+    loss = functional.cross_entropy(logits, target, *args, **kwargs)
+    return loss + 12 * float(np.finfo(loss.data.dtype).eps)
+
+
+def _cross_entropy_high_differs(engine) -> bool:
+    loss = engine.cross_entropy(
+        engine.tensor([[1000.0, 0.0, -1000.0]]), engine.tensor([0], dtype="int64")
+    )
+    return float(engine.to_numpy(loss)) > 1e-6
+
+
+VARIANTS += [
+    Variant(
+        "batch_only_losses",
+        "losses take batches only: (N, C) logits with (N,) class indices for cross-entropy, "
+        "at least one dimension for MSE and the BCEs (0-d operands raise); the documents' "
+        "losses are means over n predictions",
+        _batch_only_patches,
+        _batch_only_differs,
+    ),
+    Variant(
+        "float64_grads_of_float32_leaves",
+        "every leaf's .grad is float64 whatever the leaf's dtype (as where a Python number "
+        "becomes a float64 0-d array); no document states a gradient's dtype",
+        lambda: [mock.patch.object(core, "accumulate", _accumulate_in_float64)],
+        _float64_grad_differs,
+    ),
+    Variant(
+        "zeros_for_unused_leaf",
+        "backward gives a zero gradient to every tracked leaf made since the last backward that "
+        "it did not reach, where PyTorch leaves None; the documents speak of None only for "
+        "intermediate tensors",
+        _zeros_for_unused_patches,
+        _zeros_for_unused_differs,
+    ),
+    Variant(
+        "transcendentals_few_ulps_off",
+        "exp, log, tanh and sigmoid are 4 eps (a few units in the last place) low; no document "
+        "states the accuracy of a function in last places",
+        _ulps_off_patches,
+        _ulps_off_differs,
+    ),
+    Variant(
+        "leaves_with_accumulation_node",
+        "a leaf that requires grad shows its accumulation node as grad_fn (is_leaf stays True), "
+        "as Paddle's leaves do; the documents show grad_fn on results, not its absence on leaves",
+        _accumulation_node_patches,
+        _accumulation_node_differs,
+    ),
+    Variant(
+        "global_train_eval",
+        "train() and eval() switch one mode for the whole engine rather than for the module and "
+        "its children, and a new layer takes the engine's current mode (evaluation at first); "
+        "the documents say dropout is off during evaluation, not how the switch is scoped",
+        _global_mode_patches,
+        _global_mode_differs,
+    ),
+    Variant(
+        "cross_entropy_a_dozen_ulps_high",
+        "cross-entropy is 12 eps above the exact value (1.4e-6 in float32 where it is 0); no "
+        "document states its accuracy in last places, and at logits of 1000 a few roundings "
+        "cost far more",
+        lambda: [
+            mock.patch.object(
+                ReferenceEngine, "cross_entropy", staticmethod(_cross_entropy_a_dozen_ulps_high)
+            )
+        ],
+        _cross_entropy_high_differs,
     ),
 ]

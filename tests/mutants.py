@@ -189,6 +189,27 @@ def dropout_forward_ignoring_mode(self, x):
     return functional.dropout(x, self.p, training=True)
 
 
+def dropout_grad_unmasked(x, p, training=True, generator=None):
+    """Dropout's forward right, its gradient passed to every unit unscaled."""
+    if not training:
+        return x
+    keep = np.random.default_rng().random(x.shape) >= p
+    mask = (keep / (1 - p)).astype(x.data.dtype)
+    return function.record("MulBackward0", x.data * mask, (x,), lambda g: (g,))
+
+
+def exp_saturating(a):
+    """exp clipped at the largest finite value instead of overflowing to inf."""
+    with np.errstate(over="ignore"):
+        out = np.minimum(np.exp(a.data), np.finfo(a.data.dtype).max)
+    return function.record("ExpBackward0", out, (a,), lambda g, y: (g * y,), keep_output=True)
+
+
+def train_this_module_only(self, mode=True):
+    self.training = mode  # the layers inside a container keep their mode
+    return self
+
+
 def sgd_uphill(self, g, state):
     return -self.lr * g
 
@@ -262,6 +283,20 @@ def adopt_without_leaf_check(tensor, result):
     if result.grad_fn is not None:
         tensor.grad_fn, tensor.requires_grad = result.grad_fn, True
     return tensor
+
+
+def adopt_recording_under_no_grad(tensor, result):
+    """An in-place update under no_grad still gives a tracked leaf a history: it is no leaf
+    any more, its old value the leaf behind it."""
+    recorded = not core.is_grad_enabled() and tensor.requires_grad and tensor.is_leaf
+    old = Tensor(tensor.data.copy(), requires_grad=True) if recorded else None
+    ADOPT(tensor, result)
+    if recorded:
+        tensor.grad_fn = Node("SubBackward0", lambda g: (g,), (old,))
+    return tensor
+
+
+ADOPT = inplace.adopt
 
 
 def apply_without_version_check(self, grad):
@@ -649,5 +684,33 @@ MUTANTS = [
         "randint(low, high, n) draws from low .. high, the upper bound included",
         ("data.randint_labels",),
         lambda: adapter("randint", randint_including_high),
+        "dropout_grad_unmasked",
+        "dropout's gradient reaches every unit, unscaled, whatever the forward mask",
+        ("regularisation.dropout_grad",),
+        lambda: [mock.patch.object(functional, "dropout", dropout_grad_unmasked)],
+    ),
+    Mutant(
+        "container_mode_not_passed_on",
+        "train()/eval() on a Sequential switch the container, not the layers inside it",
+        ("regularisation.dropout_switched_by_container",),
+        lambda: [mock.patch.object(nn.Sequential, "train", train_this_module_only)],
+    ),
+    Mutant(
+        "exp_saturates",
+        "exp of a large number gives the largest finite float instead of inf",
+        ("loss.softmax_first_overflows",),
+        lambda: op("exp", exp_saturating),
+    ),
+    Mutant(
+        "no_grad_update_recorded",
+        "an in-place update under no_grad turns the tracked leaf into a recorded result",
+        ("optim.update_keeps_leaf",),
+        lambda: [mock.patch.object(inplace, "adopt", adopt_recording_under_no_grad)],
+    ),
+    Mutant(
+        "every_tensor_a_leaf",
+        "is_leaf is True for results of recorded operations too",
+        ("autograd.grad_fn_recorded",),
+        lambda: [mock.patch.object(Tensor, "is_leaf", property(lambda self: True))],
     ),
 ]

@@ -15,7 +15,17 @@ from unittest import mock
 import numpy as np
 
 from conformance.engines.reference_engine import ReferenceEngine
-from conformance.reference_impl import backend, core, data, function, functional, nn, ops, optim
+from conformance.reference_impl import (
+    backend,
+    core,
+    creation,
+    data,
+    function,
+    functional,
+    nn,
+    ops,
+    optim,
+)
 from conformance.reference_impl.core import Tensor
 from tests.mutants import Mutant, adapter, op
 
@@ -31,6 +41,19 @@ def exp_grad_of_magnitude(a):
     return function.record(
         "ExpBackward0", out, (a,), lambda g, y: (g * np.maximum(y, 1 / y),), keep_output=True
     )
+
+
+def exp_grad_by_float64_differences(a):
+    """exp's gradient as a float64 central difference with step cbrt(eps): right to about 1e-11
+    relative, exact to float32 but not to float64."""
+    out = np.exp(a.data)
+    h = float(np.finfo(np.float64).eps) ** (1 / 3)
+
+    def grad(g, x):
+        x = x.astype(np.float64)
+        return ((g * (np.exp(x + h) - np.exp(x - h)) / (2 * h)).astype(out.dtype),)
+
+    return function.record("ExpBackward0", out, (a,), grad, (a,))
 
 
 def log_grad_times_input(a):
@@ -68,6 +91,12 @@ def accumulate_arrays_in_float32(tensor, grad):
 
 
 ACCUMULATE = core.accumulate
+
+
+def accumulate_widened_after_float16(tensor, grad):
+    """Gradients stored in float64, the values rounded through float16 on the way: a wider dtype
+    hiding a loss of accuracy (the gradient dtype is not checked, its values are)."""
+    ACCUMULATE(tensor, grad.astype(np.float16).astype(np.float64))
 
 
 def accumulate_twice_into_non_leaves(tensor, grad):
@@ -142,6 +171,34 @@ def linear_with_zero_bias(
 
 
 LINEAR_INIT = nn.Linear.__init__
+
+
+# -- a gradient where none flowed --------------------------------------------------------------
+def ones_for_unreached_leaves():
+    """Backward gives every tracked leaf made since the last backward that it did not reach a
+    gradient of ones (a stale seed where nothing flowed)."""
+    tape = []
+
+    def leaf(array, requires_grad):
+        out = LEAF(array, requires_grad)
+        if requires_grad:
+            tape.append(out)
+        return out
+
+    def backward(root, seed, retain_graph=False):
+        RUN_BACKWARD(root, seed, retain_graph)
+        for tensor in tape:
+            if tensor._grad is None:
+                tensor._grad = Tensor(np.ones_like(tensor.data))
+        tape.clear()
+
+    return [
+        mock.patch.object(creation, "_leaf", leaf),
+        mock.patch.object(core, "run_backward", backward),
+    ]
+
+
+LEAF, RUN_BACKWARD = creation._leaf, core.run_backward
 
 
 # -- an engine that differentiates numerically --------------------------------------------------
@@ -236,6 +293,13 @@ PROPERTY_MUTANTS = [
         lambda: op("exp", exp_grad_of_magnitude),
     ),
     PropertyMutant(
+        "exp_grad_by_float64_differences",
+        "exp's gradient is a float64 central difference: exact in float32, not in float64",
+        ("properties.exact_curvature",),
+        lambda: op("exp", exp_grad_by_float64_differences),
+        property_only=False,  # autograd.exact_not_numerical catches it too
+    ),
+    PropertyMutant(
         "log_grad_times_input",
         "log's gradient computed as g * x instead of g / x",
         ("properties.grad_tensor_ops[reference-cpu-log]",),
@@ -325,5 +389,16 @@ PROPERTY_MUTANTS = [
         "random_split leaves a part of length 0 out of its result",
         ("properties.random_split_partitions",),
         lambda: [mock.patch.object(data, "random_split", random_split_dropping_empty_parts)],
+        "unreached_leaf_gets_ones",
+        "a tracked leaf that backward did not reach gets a gradient of ones",
+        ("properties.graphs_match_reference",),
+        ones_for_unreached_leaves,
+    ),
+    PropertyMutant(
+        "grads_widened_after_float16",
+        "gradients are float64 arrays but only as accurate as float16",
+        ("properties.grad_arithmetic[reference-cpu-mul]", "properties.graphs_match_reference"),
+        lambda: [mock.patch.object(core, "accumulate", accumulate_widened_after_float16)],
+        property_only=False,
     ),
 ]
