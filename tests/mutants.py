@@ -684,6 +684,8 @@ MUTANTS = [
         "randint(low, high, n) draws from low .. high, the upper bound included",
         ("data.randint_labels",),
         lambda: adapter("randint", randint_including_high),
+    ),
+    Mutant(
         "dropout_grad_unmasked",
         "dropout's gradient reaches every unit, unscaled, whatever the forward mask",
         ("regularisation.dropout_grad",),

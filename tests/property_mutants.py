@@ -389,6 +389,8 @@ PROPERTY_MUTANTS = [
         "random_split leaves a part of length 0 out of its result",
         ("properties.random_split_partitions",),
         lambda: [mock.patch.object(data, "random_split", random_split_dropping_empty_parts)],
+    ),
+    PropertyMutant(
         "unreached_leaf_gets_ones",
         "a tracked leaf that backward did not reach gets a gradient of ones",
         ("properties.graphs_match_reference",),
