@@ -79,7 +79,10 @@ CAPABILITIES: dict[str, str] = {
     "optim.adam_equations": "PyTorch convention: torch.optim.Adam's update equations, bias "
     "correction and weight_decay (the documents describe Adam only in words)",
     # data
-    "data.random_split": "``random_split`` of a dataset into given lengths, seeded",
+    "data.dataset": "``tensor_dataset``: a dataset whose item i holds row i of each tensor "
+    "(TensorDataset, R's tensor_dataset), with len() and indexing",
+    "data.random_split": "``random_split`` of a dataset into given lengths, seeded by its "
+    "``seed`` argument",
     "data.loader": "PyTorch convention: ``DataLoader`` batching with batch size, shuffle and last "
     "partial batch (the documents batch by splitting shuffled indices themselves)",
     "data.subset": "a dataset restricted to a list of indices (``Subset``, R's ``dataset_subset``)",

@@ -112,7 +112,7 @@ PROTOCOL: dict[str, dict[str, str]] = {
         "optimizer.step": "step(): one update of every parameter from its .grad, in place",
         "optimizer.zero_grad": "zero_grad(): clears the parameters' gradients (None or 0)",
     },
-    "data.random_split": {
+    "data.dataset": {
         "dataset.__len__": "len(dataset): the number of items",
         "dataset.__getitem__": "dataset[i], i an int: a tuple of tensors, one per stored tensor",
     },
@@ -355,7 +355,7 @@ class Engine:
         raise NotImplementedError
 
     # -- data ----------------------------------------------------------------------------------
-    @provides("data.random_split")
+    @provides("data.dataset")
     def tensor_dataset(self, *tensors: Tensor) -> Dataset:
         """A dataset whose item i is the tuple of ``tensor[i]`` for each tensor."""
         raise NotImplementedError

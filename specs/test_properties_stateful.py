@@ -362,7 +362,7 @@ def item_ids(engine, dataset_item) -> int:
     "the stated sizes that together hold every item exactly once",
     sources=[cite(PY_COURSE, "random_split(dataset, [n_train"), SPLIT],
     about="properties.data",
-    requires={"data.random_split", "tensor.arrays"},
+    requires={"data.random_split", "data.dataset", "tensor.arrays"},
 )
 @hs.spec_settings
 @given(plan=split_plans(), seed=st.integers(0, 2**31 - 1))
@@ -391,7 +391,7 @@ def test_random_split_partitions(engine, plan, seed):
     "batch unless drop_last, covering every item once per epoch, in order unless shuffled",
     sources=[LOADER, cite(PY_COURSE, "is one epoch")],
     about="properties.data",
-    requires={"data.loader", "data.random_split", "tensor.arrays"},
+    requires={"data.loader", "data.dataset", "tensor.arrays"},
 )
 @hs.spec_settings
 @given(
