@@ -212,7 +212,7 @@ def test_requires_grad_switch(engine):
     behaviour="a result of an op on a tracked tensor has a grad_fn; a leaf has none",
     sources=[cite(BLOG, "non-empty grad_fn"), cite(BOOK, "tensor’s grad_fn field")],
     about="autograd.grad_fn",
-    requires={"autograd.backward", "tensor.arrays"},
+    requires={"tensor.arrays"},
 )
 def test_grad_fn_recorded(engine):
     x = engine.tensor([1.0, 2.0], requires_grad=True)
@@ -504,7 +504,6 @@ def path_taken(x):
         maths("d x**3/dx at 3 = 27; d x**5/dx at 2 = 80; d 3x/dx = 3"),
     ],
     about="autograd.backward",
-    requires={"tensor.ops"},
 )
 def test_control_flow_path(engine, start, derivative):
     x = engine.tensor(start, requires_grad=True)
