@@ -154,6 +154,7 @@ class Proxy:
 
         @functools.wraps(translation)
         def method(*args, **kwargs):
+            member_name = name  # noqa: F841  # the PyTorch member, read by engine_errors
             return wrap(translation(self.native, *unwrap(args), **unwrap(kwargs)))
 
         return method
@@ -162,6 +163,7 @@ class Proxy:
         renamed = type(self).arguments.get(name, {})
 
         def method(*args, **kwargs):
+            member_name = name  # noqa: F841  # the PyTorch member, read by engine_errors
             kwargs = {renamed.get(key, key): value for key, value in kwargs.items()}
             return wrap(member(*unwrap(args), **unwrap(kwargs)))
 
@@ -228,6 +230,7 @@ def _operator(name: str) -> Callable:
     unary = name in ("neg", "pos", "abs", "invert")
 
     def forward(self, *other):
+        member_name = dunder  # noqa: F841  # the PyTorch member, read by engine_errors
         own = getattr(type(self.native), dunder, None)
         if own is None:
             return NotImplemented

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conformance import baseline, discovery, engine_errors, isolation, repro
+from conformance import baseline, charging, discovery, engine_errors, isolation, repro
 from conformance import report as report_module
 from conformance.capabilities import CAPABILITIES
 from conformance.running import SpecFailure, running_spec
@@ -390,12 +390,25 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function):
     info = info_of(getattr(pyfuncitem, "obj", None))
     if info is not None and hasattr(pyfuncitem, "callspec"):
         target: Any = pyfuncitem.callspec.params["engine"]
-        reason = pyfuncitem.config.stash[run_key].basics.failure(info, target)
-        pyfuncitem.stash[blocked_key] = reason is not None
-        if reason:
-            # Reported at the spec's own location (as a skip mark is), not at this line.
-            raise pytest.skip.Exception(reason, _use_item_location=True)
+        blocking = pyfuncitem.config.stash[run_key].basics.blocking(info, target)
+        pyfuncitem.stash[blocked_key] = blocking is not None
+        if blocking:
+            return (yield from run_blocked(pyfuncitem, *blocking))
     return (yield)
+
+
+def run_blocked(pyfuncitem: pytest.Function, reason: str, may_run: bool):
+    """A spec whose basic spec fails: run anyway where that is safe, so that blocking hides no
+    spec that passes; one that fails too (or may not run) is reported as blocked, at the spec's
+    own location (as a skip mark is), not at this line."""
+    if not may_run:
+        raise pytest.skip.Exception(reason, _use_item_location=True)
+    try:
+        result = yield
+    except (Exception, pytest.fail.Exception):
+        raise pytest.skip.Exception(reason, _use_item_location=True) from None
+    pyfuncitem.stash[blocked_key] = False
+    return result
 
 
 @pytest.hookimpl(wrapper=True)
@@ -433,6 +446,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         message=message,
         duration=rep.duration,
         reproduction=script,
+        charged=charging.charged(found.member, info) if found and not rep.passed else "",
     )
     # user_properties travel with the report to the pytest-xdist controller.
     rep.user_properties.append((RESULT, dataclasses.asdict(record)))

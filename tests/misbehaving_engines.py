@@ -9,6 +9,7 @@ engine and keep the rest.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 
@@ -145,3 +146,18 @@ class SegfaultInJacobianEngine(ReferenceEngine):
 
     def jacobian(self, func, inputs):
         os.kill(os.getpid(), signal.SIGSEGV)
+
+
+@contextlib.contextmanager
+def reference_tensors_without(member: str):
+    """The reference engine with its tensors lacking ``member`` (``mean``): the way an adapter
+    for an engine without that method behaves. A failure it causes belongs to the capability
+    that documents the member, not to every capability whose specs happen to call it."""
+    from conformance.reference_impl import core
+
+    saved = vars(core.Tensor)[member]
+    delattr(core.Tensor, member)
+    try:
+        yield
+    finally:
+        setattr(core.Tensor, member, saved)
