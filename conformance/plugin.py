@@ -14,7 +14,16 @@ from typing import Any
 
 import pytest
 
-from conformance import baseline, charging, discovery, engine_errors, isolation, repro
+from conformance import (
+    baseline,
+    charging,
+    discovery,
+    engine_errors,
+    isolation,
+    property_failures,
+    repro,
+    spec_clock,
+)
 from conformance import report as report_module
 from conformance.capabilities import CAPABILITIES
 from conformance.running import SpecFailure, running_spec
@@ -347,8 +356,24 @@ def engine(request: pytest.FixtureRequest):
     if reason:
         pytest.skip(reason)
     instance = target.instance()
-    with running_spec(info, instance):
+    with running_spec(info, instance), spec_clock.timed(spec_timeout(request.node)):
         yield instance
+
+
+def spec_timeout(item) -> float | None:
+    """The timeout pytest-timeout applies to ``item`` (its marker, else its own setting), for
+    the clock that property specs check between examples; None without one."""
+    marker = item.get_closest_marker("timeout")
+    if marker is not None:
+        value = marker.args[0] if marker.args else marker.kwargs.get("timeout")
+    elif own_timeout_configured(item.config):
+        value = item.config.getoption("timeout") or item.config.getini("timeout")
+    else:
+        value = None
+    try:
+        return float(value) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def claimed(info: SpecInfo, target: Target) -> bool:
@@ -460,8 +485,10 @@ def engine_error(item: pytest.Item, call: pytest.CallInfo) -> engine_errors.Engi
     if call.when != "call" or call.excinfo is None:
         return None
     error = call.excinfo.value
-    # pytest's own outcomes (skip, xfail, fail, a timeout) are BaseExceptions, not Exceptions.
-    if not isinstance(error, Exception) or isinstance(error, SpecFailure):
+    # pytest's own outcomes (skip, xfail, fail, a timeout) are BaseExceptions, not Exceptions;
+    # several failures of a property spec are told one by one (conformance/property_failures).
+    told_apart = (SpecFailure, *property_failures.GROUPS)
+    if not isinstance(error, Exception) or isinstance(error, told_apart):
         return None
     function: Any = getattr(item, "obj", None)
     return engine_errors.examine(error, Path(inspect.getsourcefile(function) or item.path))
@@ -488,8 +515,21 @@ def failure_message(rep, call, info: SpecInfo, target: Target, found, verbose: b
     if rep.skipped and isinstance(rep.longrepr, tuple):
         return rep.longrepr[2]
     error = call.excinfo.value if call.excinfo is not None else None
+    spec_target = f"{target.engine.name} ({target.device})"
     if isinstance(error, SpecFailure):
-        return str(error)
+        # with the minimal example hypothesis attached, for a property spec
+        return property_failures.text(error, info.id, spec_target)
+    if isinstance(error, (spec_clock.SpecTimedOut, *property_failures.GROUPS)):
+        if isinstance(error, spec_clock.SpecTimedOut):
+            text = f"spec {info.id} failed on {spec_target}: {error}"
+        else:
+            text = property_failures.text(error, info.id, spec_target)
+        rep.longrepr = (
+            f"{text}\n\n{property_failures.tracebacks(error)}"
+            if verbose
+            else f"{text}\n  (the full traceback: run with -v)"
+        )
+        return text
     if found is None:
         return str(rep.longrepr)
     about = info.subject or ", ".join(sorted(info.capabilities))
