@@ -123,6 +123,13 @@ def unknown(names) -> list[str]:
     return sorted(set(names) - CAPABILITIES.keys())
 
 
+def contradictions(names) -> list[tuple[str, str]]:
+    """The pairs of :data:`ALTERNATIVES` of which ``names`` holds both sides: an engine follows
+    one reading of a disagreement, so declaring both is a mistake."""
+    declared = set(names)
+    return [(ours, theirs) for ours, theirs in ALTERNATIVES.items() if {ours, theirs} <= declared]
+
+
 def pytorch_like() -> frozenset[str]:
     """Every capability with PyTorch's side of each alternative: what PyTorch itself (and an
     engine built to match it) declares."""

@@ -194,6 +194,13 @@ class UnknownCapabilityEngine(TinyEngine):
     capabilities = frozenset({"tensor.core", "autograd.telepathy"})
 
 
+class BothReadingsEngine(TinyEngine):
+    """Declares both sides of a disagreement between the documents and PyTorch."""
+
+    name = "tinybothreadings"
+    capabilities = TinyEngine.capabilities | {"optim.weight_decay", "optim.weight_decay_penalty"}
+
+
 class NamelessEngine(TinyEngine):
     name = ""
 
