@@ -357,7 +357,8 @@ def engine(request: pytest.FixtureRequest):
         pytest.skip(reason)
     instance = target.instance()
     with running_spec(info, instance), spec_clock.timed(spec_timeout(request.node)):
-        yield instance
+        with instance.spec_scope():
+            yield instance
 
 
 def spec_timeout(item) -> float | None:

@@ -126,7 +126,7 @@ class BasicSpecs:
     def _run(basic: SpecInfo, function, target: Target) -> tuple[str, str] | None:
         engine = target.instance()
         try:
-            with running_spec(basic, engine):
+            with running_spec(basic, engine), engine.spec_scope():
                 function(engine)
         except pytest.skip.Exception:
             return None  # a basic spec that skips (e.g. inapplicable) blocks nothing

@@ -19,6 +19,8 @@ from conformance.reference_impl import core, data, nn, optim
 
 #: (spec id, its capabilities, "kind.member") for every touch while a spec runs.
 TOUCHED: set[tuple[str, frozenset[str], str]] = set()
+#: (spec id, Engine method, number of positional arguments, keyword names) for every call.
+CALLS: set[tuple[str, str, int, tuple[str, ...]]] = set()
 ENGINE_METHODS = {name for _, name, _ in contract_methods()}
 
 
@@ -108,6 +110,9 @@ class RecordingEngine(ReferenceEngine):
         record("engine", name)
 
         def call(*args, **kwargs):
+            spec = running.get().spec
+            if spec is not None:
+                CALLS.add((spec.id, name, len(args), tuple(sorted(kwargs))))
             args = [_native_argument(a) for a in args]
             kwargs = {k: _native_argument(v) for k, v in kwargs.items()}
             return wrap(member(*args, **kwargs))

@@ -17,13 +17,15 @@ from tests import contract_recorder
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 
 
-_RUN: list[set] = []  # one catalogue run serves both tests
+_RUN: list[set] = []  # one catalogue run serves every test here
+_CALLS: set[tuple[str, str, int, tuple[str, ...]]] = set()
 
 
 @pytest.fixture
 def touched(pytester) -> set[tuple[str, frozenset[str], str]]:
     if not _RUN:
         contract_recorder.TOUCHED.clear()
+        contract_recorder.CALLS.clear()
         result = pytester.runpytest_inprocess(
             str(SPECS),
             "--engine=tests.contract_recorder:RecordingEngine",
@@ -37,6 +39,7 @@ def touched(pytester) -> set[tuple[str, frozenset[str], str]]:
         )
         assert result.ret == 0, "the catalogue must pass on the recording reference engine"
         _RUN.append(set(contract_recorder.TOUCHED))
+        _CALLS.update(contract_recorder.CALLS)
     return _RUN[0]
 
 
@@ -115,3 +118,25 @@ def test_every_documented_member_is_used_by_a_spec(touched):
     used = {member for _, _, member in touched}
     unused = sorted(set(documented()) - used)
     assert not unused, f"documented but used by no spec (drop them): {unused}"
+
+
+def test_specs_call_engine_methods_as_their_signatures_say(touched):
+    """docs/contract.md gives each method's signature: positional arguments before a bare
+    ``*``, keywords after it. Every call a spec makes must fit it, so that an adapter written
+    from the signature alone accepts every call."""
+    import inspect
+
+    from conformance.engine import Engine
+
+    assert _CALLS, "the recording engine saw no call"
+    problems = []
+    for spec, name, positional, keywords in sorted(_CALLS):
+        parameters = list(inspect.signature(getattr(Engine, name)).parameters.values())[1:]
+        try:
+            inspect.Signature(parameters).bind(*range(positional), **dict.fromkeys(keywords))
+        except TypeError as error:
+            problems.append(
+                f"spec {spec} calls {name} with {positional} positional arguments "
+                f"and keywords {list(keywords)}: {error}"
+            )
+    assert not problems, "\n".join(problems)
