@@ -222,6 +222,7 @@ def test_numpy_roundtrip_dtypes(engine, dtype):
         ("mul_", [2.0, 2.0], [3.0, -4.0]),
         ("zero_", None, [0.0, 0.0]),
     ],
+    ids=["add_", "sub_", "mul_", "zero_"],
 )
 @spec(
     id="tensors.inplace_methods",
