@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from conformance.capabilities import IMPLICIT
 from conformance.engine import PROTOCOL, contract_methods
 from conformance.spec import SpecInfo
 
@@ -60,8 +61,12 @@ def capability_of(member: str, spec: SpecInfo) -> str:
     return mine[0] if mine else sorted(documenting)[0]
 
 
-def charged(member: str, spec: SpecInfo) -> str:
+def charged(member: str, spec: SpecInfo, refused: bool = False) -> str:
     """The capability a failure at ``member`` counts against instead of the spec's subject, or
-    "" when it counts against the subject (unknown member, or one the subject documents)."""
-    capability = capability_of(member, spec) if member else ""
-    return capability if capability in spec.capabilities - {spec.subject} else ""
+    "" when it counts against the subject: an unknown member, one the subject documents, one of
+    ``tensor.core`` (creating and reading tensors takes the arrays, dtypes and flags that other
+    capabilities are about: ``tensor(data, dtype="float64")`` failing is ``tensor.float64``'s
+    failure; the basic specs judge tensor.core itself), or a method that ``refused`` one
+    argument value, which is the form the spec is about."""
+    capability = capability_of(member, spec) if member and not refused else ""
+    return capability if capability in spec.capabilities - {spec.subject} - IMPLICIT else ""

@@ -185,7 +185,7 @@ def failure_text(info: SpecInfo, target: str, found: EngineError, about: str) ->
         )
     elif member:
         lines.append(f"  member:    the error surfaced in {member}")
-    charged = charging.charged(found.member, info)
+    charged = charging.charged(found.member, info, found.refused)
     if charged:
         lines.append(f"  counted:   against {charged}, the capability of {named}")
     if found.engine_frame is not None:

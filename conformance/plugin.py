@@ -472,7 +472,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         message=message,
         duration=rep.duration,
         reproduction=script,
-        charged=charging.charged(found.member, info) if found and not rep.passed else "",
+        charged=charging.charged(found.member, info, found.refused)
+        if found and not rep.passed
+        else "",
     )
     # user_properties travel with the report to the pytest-xdist controller.
     rep.user_properties.append((RESULT, dataclasses.asdict(record)))

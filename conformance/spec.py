@@ -173,8 +173,9 @@ def spec(
     ``requires`` are the prerequisites it uses. ``basic`` marks one of the few specs that
     everything else relies on; when one fails on an engine, the specs that use what it is about
     and the capability of what failed report "blocked by" it instead of failing with the same
-    noise (they still run where that is safe; one that passes is reported as passed). ``note`` records nuances (e.g. where current PyTorch prints something other
-    than a document). Statistical specs state ``false_failure_probability``.
+    noise (they still run where that is safe; one that passes is reported as passed). ``note``
+    records nuances (e.g. where current PyTorch prints something other than a document).
+    Statistical specs state ``false_failure_probability``.
     """
 
     def attach(function):
