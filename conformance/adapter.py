@@ -26,6 +26,7 @@ gradient that is a NumPy array) stays visible: the adapter spells such a transla
 from __future__ import annotations
 
 import functools
+import inspect
 import weakref
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -60,6 +61,8 @@ def wrap(value: Any) -> Any:
         return proxy
     if type(value) in (list, tuple):
         return type(value)(wrap(item) for item in value)
+    if inspect.isgenerator(value):  # module.parameters(): each parameter wrapped as it comes
+        return (wrap(item) for item in value)
     return value
 
 

@@ -90,7 +90,7 @@ def test_output_shape(engine):
     behaviour="a Sequential network lists every weight and bias as a parameter requiring grad",
     sources=[*NETWORK, *both_courses("handle the parameter update and gradient zeroing")],
     about="nn.linear",
-    requires={"tensor.arrays"},
+    requires={"autograd.backward", "tensor.arrays"},
 )
 def test_parameters(engine):
     _, _, model = network(engine)
@@ -123,7 +123,7 @@ ROUNDING_UNITS = 4
         maths("E[w**2] = b**2 / 3 for w ~ U(-b, b); Hoeffding bound"),
     ],
     about="nn.linear_init",
-    requires={"nn.linear"},
+    requires={"nn.linear", "tensor.arrays"},
     false_failure_probability=1.0e-19,
     note="The documents build layers without stating the initialisation; the spec encodes the "
     "default of the PyTorch API they use. scripts/linear_init_seeds.py runs it on PyTorch for "

@@ -51,12 +51,15 @@ def documented() -> dict[str, set[str]]:
             where.setdefault(member, set()).add(capability)
     for capability, name, _ in contract_methods():
         where.setdefault(f"engine.{name}", set()).add(capability)
+    for state, capability in contract_recorder.STATES.items():
+        where.setdefault(state, set()).add(capability)
     return where
 
 
 # Members a spec may use without requiring their capability, because a helper calls them only
-# when the engine declares it: specs/seeding.py seeds where no verdict depends on the seed.
-OPTIONAL = {"engine.manual_seed"}
+# when the engine declares it: specs/seeding.py seeds where no verdict depends on the seed, and
+# the property strategies draw float64 where the engine declares it (specs/strategies.dtypes).
+OPTIONAL = {"engine.manual_seed", "state.float64"}
 
 
 def test_specs_use_only_members_documented_for_their_capabilities(touched):
