@@ -26,6 +26,7 @@ gradient that is a NumPy array) stays visible: the adapter spells such a transla
 from __future__ import annotations
 
 import functools
+import inspect
 import weakref
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -35,8 +36,10 @@ _PROXY_FOR: dict[type, type[Proxy]] = {}
 # id(native) -> its live proxy, so that one engine object has one proxy (identity is kept).
 _LIVE: weakref.WeakValueDictionary[int, Proxy] = weakref.WeakValueDictionary()
 
-# Operators forwarded to the engine's own dunder methods. A missing one returns NotImplemented,
-# so Python raises its usual TypeError ("unsupported operand type(s)").
+# Operators forwarded to the engine's own dunder methods, or to the method ``operators`` maps
+# them to. A missing one raises AttributeError naming it (so a probing run reports it absent),
+# except where Python has a fallback to try: an in-place operator (``+=`` falls back to ``+``)
+# and a binary one whose other operand is another kind of engine object (its reflected form).
 _OPERATORS = (
     "add sub mul truediv floordiv mod pow matmul radd rsub rmul rtruediv rfloordiv rmod rpow "
     "rmatmul iadd isub imul itruediv ipow lt le gt ge eq ne neg pos abs invert"
@@ -58,6 +61,8 @@ def wrap(value: Any) -> Any:
         return proxy
     if type(value) in (list, tuple):
         return type(value)(wrap(item) for item in value)
+    if inspect.isgenerator(value):  # module.parameters(): each parameter wrapped as it comes
+        return (wrap(item) for item in value)
     return value
 
 
@@ -114,6 +119,9 @@ class Proxy:
     #: PyTorch members the engine has under the same name but that the proxy must not offer
     #: (e.g. a name the engine uses for something else); reading one raises AttributeError.
     hidden: ClassVar[frozenset[str]] = frozenset()
+    #: PyTorch operator -> the engine method that computes it, for an engine whose objects
+    #: lack the operator: ``{"__matmul__": "dot", "__neg__": "negative"}``.
+    operators: ClassVar[dict[str, str]] = {}
 
     __slots__ = ("native", "__weakref__")
 
@@ -154,6 +162,7 @@ class Proxy:
 
         @functools.wraps(translation)
         def method(*args, **kwargs):
+            member_name = name  # noqa: F841  # the PyTorch member, read by engine_errors
             return wrap(translation(self.native, *unwrap(args), **unwrap(kwargs)))
 
         return method
@@ -162,6 +171,7 @@ class Proxy:
         renamed = type(self).arguments.get(name, {})
 
         def method(*args, **kwargs):
+            member_name = name  # noqa: F841  # the PyTorch member, read by engine_errors
             kwargs = {renamed.get(key, key): value for key, value in kwargs.items()}
             return wrap(member(*unwrap(args), **unwrap(kwargs)))
 
@@ -228,9 +238,22 @@ def _operator(name: str) -> Callable:
     unary = name in ("neg", "pos", "abs", "invert")
 
     def forward(self, *other):
+        member_name = dunder  # noqa: F841  # the PyTorch member, read by engine_errors
         own = getattr(type(self.native), dunder, None)
+        mapped = type(self).operators.get(dunder)
+        if own is None and mapped is not None:
+            method = getattr(self.native, mapped, None)
+            if method is None:
+                raise self._missing(dunder, mapped)
+            own = lambda native, *args: method(*args)  # noqa: E731  # bound to self.native
         if own is None:
-            return NotImplemented
+            in_place = name.startswith("i") and name != "invert"
+            other_kind = (
+                bool(other) and isinstance(other[0], Proxy) and type(other[0]) is not type(self)
+            )
+            if in_place or other_kind:
+                return NotImplemented  # Python tries its fallback
+            raise self._missing(dunder, dunder)
         result = own(self.native, *unwrap(other))
         if name.startswith("i") and name not in ("invert",) and result is self.native:
             return self  # in-place operator on the same object: keep the same proxy

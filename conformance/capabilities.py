@@ -87,7 +87,10 @@ CAPABILITIES: dict[str, str] = {
     "optim.adam_equations": "PyTorch convention: torch.optim.Adam's update equations, bias "
     "correction and weight_decay (the documents describe Adam only in words)",
     # data
-    "data.random_split": "``random_split`` of a dataset into given lengths, seeded",
+    "data.dataset": "``tensor_dataset``: a dataset whose item i holds row i of each tensor "
+    "(TensorDataset, R's tensor_dataset), with len() and indexing",
+    "data.random_split": "``random_split`` of a dataset into given lengths, seeded by its "
+    "``seed`` argument",
     "data.random_split_fractions": "PyTorch convention: ``random_split`` also takes fractions "
     "summing to 1, flooring n * f and giving the remainder one item at a time to the first parts "
     "(the documents split by counts)",
@@ -131,6 +134,13 @@ ALTERNATIVES: dict[str, str] = {
 def unknown(names) -> list[str]:
     """The names in ``names`` that are not in the vocabulary, sorted."""
     return sorted(set(names) - CAPABILITIES.keys())
+
+
+def contradictions(names) -> list[tuple[str, str]]:
+    """The pairs of :data:`ALTERNATIVES` of which ``names`` holds both sides: an engine follows
+    one reading of a disagreement, so declaring both is a mistake."""
+    declared = set(names)
+    return [(ours, theirs) for ours, theirs in ALTERNATIVES.items() if {ours, theirs} <= declared]
 
 
 def pytorch_like() -> frozenset[str]:

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import inspect
+
 from conformance.capabilities import CAPABILITIES
-from conformance.engine import PROTOCOL, contract_methods
+from conformance.engine import PROTOCOL, Engine, contract_methods
+
+
+def signature(name: str) -> str:
+    """``Engine.name``'s call form without ``self`` and annotations:
+    ``zeros(*shape, dtype='float32', requires_grad=False)``."""
+    found = inspect.signature(getattr(Engine, name))
+    parameters = [
+        parameter.replace(annotation=inspect.Parameter.empty)
+        for parameter in list(found.parameters.values())[1:]
+    ]
+    plain = found.replace(parameters=parameters, return_annotation=inspect.Signature.empty)
+    return f"{name}{plain}"
 
 
 def as_markdown() -> str:
@@ -28,6 +42,24 @@ def as_markdown() -> str:
         "Adapters are found by name (built-ins and the `conformance.engines` entry-point group)",
         "or given as `--engine=package.module:factory`.",
         "",
+        "Each `Engine` method is given with its signature: arguments before a bare `*` or a",
+        "`*name` are passed by position, those after it by keyword (`zeros(2, 3,",
+        "requires_grad=True)`, `random_split(dataset, [700, 300], seed=0)`); a default is what",
+        "the spec means when it leaves the argument out. A behaviour that is a PyTorch",
+        "convention is named only under its own capability, so an engine that declines it is",
+        "asked nothing of it elsewhere.",
+        "",
+        "Engines that work otherwise declare themselves the same way:",
+        "",
+        "- modes switched globally (one train/eval switch for every module): `module.train()`",
+        "  and `module.eval()` flip that switch; the specs never rely on two modules being in",
+        "  different modes at once;",
+        "- recording only inside a scope (a tape, a `record()` block): the adapter returns that",
+        "  scope from `Engine.spec_scope()`, which the plugin enters around every spec (and its",
+        "  reproduction), so every operation of a spec is recorded;",
+        "- two readings of one behaviour (where the documents and PyTorch disagree): declare the",
+        "  one the engine follows; declaring both is a usage error.",
+        "",
         "## Capabilities",
     ]
     for capability, description in CAPABILITIES.items():
@@ -35,5 +67,5 @@ def as_markdown() -> str:
         for member, doc in PROTOCOL.get(capability, {}).items():
             lines.append(f"\n- `{member}`: {doc}")
         for name, doc in methods.get(capability, []):
-            lines.append(f"\n- `Engine.{name}`: {' '.join(doc.split())}")
+            lines.append(f"\n- `Engine.{signature(name)}`: {' '.join(doc.split())}")
     return "\n".join(lines) + "\n"

@@ -21,7 +21,7 @@ import re
 import sys
 from importlib.metadata import entry_points
 
-from conformance.capabilities import unknown
+from conformance.capabilities import contradictions, unknown
 from conformance.engine import Engine
 
 GROUP = "conformance.engines"
@@ -128,6 +128,13 @@ def load_engine(name: str) -> Engine:
         raise EngineError(
             f"engine {name!r} declares unknown capabilities {bad}; the vocabulary is listed in "
             "docs/contract.md (python -m conformance capabilities)"
+        )
+    both = contradictions(engine.capabilities)
+    if both:
+        pairs = "; ".join(f"{ours!r} (PyTorch's) and {theirs!r}" for ours, theirs in both)
+        raise EngineError(
+            f"engine {name!r} declares both readings of a convention: {pairs}. The two disagree "
+            "(docs/contract.md); declare the one the engine follows"
         )
     return engine
 

@@ -16,6 +16,7 @@ undeclared capabilities are never called. ``docs/contract.md`` is generated from
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
@@ -114,7 +115,7 @@ PROTOCOL: dict[str, dict[str, str]] = {
         "optimizer.step": "step(): one update of every parameter from its .grad, in place",
         "optimizer.zero_grad": "zero_grad(): clears the parameters' gradients (None or 0)",
     },
-    "data.random_split": {
+    "data.dataset": {
         "dataset.__len__": "len(dataset): the number of items",
         "dataset.__getitem__": "dataset[i], i an int: a tuple of tensors, one per stored tensor",
     },
@@ -183,6 +184,11 @@ class Engine:
         clone = copy.copy(self)
         clone.device = device
         return clone
+
+    def spec_scope(self) -> contextlib.AbstractContextManager:
+        """A context the plugin enters around every spec (and its reproduction): for an engine
+        that records operations only inside a scope (a tape), that scope. None by default."""
+        return contextlib.nullcontext()
 
     # -- tensor.core ---------------------------------------------------------------------------
     @provides("tensor.core")
@@ -280,7 +286,8 @@ class Engine:
     def linear(self, in_features: int, out_features: int, *, bias: bool = True) -> Module:
         """A fully connected layer computing ``x @ weight.T + bias``, with ``weight`` of shape
         (out, in) and ``bias`` of shape (out,) (none with ``bias=False``), both leaves requiring
-        grad, drawn from the global generator uniformly in +-1/sqrt(in) (PyTorch's default)."""
+        grad, initialised as the engine initialises them (PyTorch's uniform +-1/sqrt(in) is a
+        capability of its own, ``nn.linear_init``)."""
         raise NotImplementedError
 
     @provides("nn.linear")
@@ -298,9 +305,10 @@ class Engine:
     @provides("nn.dropout")
     def dropout(self, p: float) -> Module:
         """A dropout layer: in training mode zeroes each element with probability ``p`` and
-        scales the survivors by 1 / (1 - p); the identity in eval mode. Specs call train() or
-        eval() before using a layer, so the mode may be global to the engine and a new layer
-        may start in either."""
+        scales the survivors by 1 / (1 - p); the identity in eval mode. Specs call ``train()``
+        or ``eval()`` on the layer or on a ``sequential`` holding it before using it, so the
+        mode may be global to the engine (one switch for every module, flipped by either call)
+        and a new layer may start in either mode."""
         raise NotImplementedError
 
     # -- losses --------------------------------------------------------------------------------
@@ -339,9 +347,11 @@ class Engine:
         momentum: float = 0.0,
         weight_decay: float = 0.0,
     ) -> Optimizer:
-        """PyTorch's SGD over ``params`` (a list of leaf tensors or ``module.parameters()``;
-        numbers are Python floats): g = grad + weight_decay * p; with momentum,
-        b = momentum * b + g (b = g on the first step) and g = b; then p -= lr * g."""
+        """SGD over ``params`` (a list of leaf tensors or ``module.parameters()``; numbers are
+        Python floats): p -= lr * grad. ``momentum`` and ``weight_decay`` are passed only by
+        specs of their own capabilities: ``optim.momentum`` (b = momentum * b + g, b = g on the
+        first step, then g = b), ``optim.weight_decay`` (g = grad + weight_decay * p) or the
+        documents' ``optim.weight_decay_penalty`` (g = grad + 2 weight_decay * p)."""
         raise NotImplementedError
 
     @provides("optim.adam")
@@ -354,14 +364,16 @@ class Engine:
         eps: float = 1e-8,
         weight_decay: float = 0.0,
     ) -> Optimizer:
-        """PyTorch's Adam over ``params`` (a list of leaf tensors or ``module.parameters()``):
-        g = grad + weight_decay * p; m, v running moments; bias-corrected
-        m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t); p -= lr * m_hat / (sqrt(v_hat)
-        + eps)."""
+        """Adam over ``params`` (a list of leaf tensors or ``module.parameters()``): running
+        means of each parameter's gradient and squared gradient scale its own step. The exact
+        update (m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t), p -= lr * m_hat /
+        (sqrt(v_hat) + eps)) is ``optim.adam_equations``; ``weight_decay`` is passed only by
+        specs of ``optim.weight_decay`` (g = grad + weight_decay * p) or
+        ``optim.weight_decay_penalty``."""
         raise NotImplementedError
 
     # -- data ----------------------------------------------------------------------------------
-    @provides("data.random_split")
+    @provides("data.dataset")
     def tensor_dataset(self, *tensors: Tensor) -> Dataset:
         """A dataset whose item i is the tuple of ``tensor[i]`` for each tensor."""
         raise NotImplementedError
@@ -384,8 +396,8 @@ class Engine:
         self, dataset: Dataset, *, batch_size: int, shuffle: bool = False, drop_last: bool = False
     ) -> Iterable:
         """Iterate over ``dataset`` in batches: each batch a tuple of stacked tensors. With
-        ``shuffle=True`` every pass over the loader (epoch) draws a fresh order from the global
-        generator, so ``manual_seed`` before the pass makes the order reproducible."""
+        ``shuffle=True`` every pass over the loader (epoch) draws a fresh order (that
+        ``manual_seed`` before the pass makes it reproducible is ``random.manual_seed``)."""
         raise NotImplementedError
 
     # -- data.subset ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import conformance
+from conformance import charging
 from conformance.engine import Engine
 from conformance.running import summary
 from conformance.spec import SpecInfo
@@ -25,6 +26,7 @@ from conformance.spec import SpecInfo
 SUITE = Path(conformance.__file__).resolve().parent
 ADAPTERS = SUITE / "engines"  # the built-in adapters are engine code
 ADAPTER_KIT = SUITE / "adapter.py"
+CONTRACT = SUITE / "engine.py"  # the Engine base, whose methods raise NotImplementedError
 MEMBER = re.compile(r"has no (?:attribute |member )?'([^']+)'")
 
 
@@ -82,6 +84,10 @@ class EngineError:
     spec_line: Frame | None  # the spec's own line where the error surfaced
     engine_frame: Frame | None  # the deepest frame inside the engine
     missing: str  # "engine.method" or "member 'name'" when the adapter lacks it, else ""
+    # the member that raised or is missing: "engine.softmax", or "*.mean" for a member of the
+    # engine's objects (conformance/charging.py tells which kind), or ""
+    member: str = ""
+    refused: bool = False  # an implemented Engine method raised NotImplementedError itself
 
     @property
     def headline(self) -> str:
@@ -101,7 +107,34 @@ def examine(error: BaseException, spec_file: Path) -> EngineError:
     spec_line = frames[own[-1]][0] if own else None
     engine = [f for f, _ in frames[start:] if not is_suite(f.path, spec_file.parent)]
     found = missing(error, frames, spec_file.parent)
-    return EngineError(error, spec_line, engine[-1] if engine else None, found)
+    member = member_of(found, frames[own[-1] + 1 :] if own else frames, spec_file.parent)
+    refused = (
+        isinstance(error, NotImplementedError)
+        and found.startswith("engine.")
+        and frames[-1][0].path != CONTRACT
+    )
+    return EngineError(error, spec_line, engine[-1] if engine else None, found, member, refused)
+
+
+def member_of(missing: str, called: list[tuple[Frame, object]], spec_folder: Path) -> str:
+    """The contract member the spec's line was in when the error surfaced: the one the adapter
+    lacks (``missing``, as :func:`missing` tells it), else the first engine frame below the
+    spec's line: an Engine method ("engine.softmax") or a method of an engine object, by its
+    PyTorch name where the adapter kit renames it ("*.mean": conformance/charging.py tells the
+    kind); "" when neither is known."""
+    if missing.startswith("engine."):
+        return missing
+    if missing:
+        return f"*.{missing.split(chr(39))[1]}"  # member 'mean'
+    for frame, python_frame in called:
+        local = getattr(python_frame, "f_locals", {})
+        if frame.path == ADAPTER_KIT and "member_name" in local:
+            return f"*.{local['member_name']}"  # a proxy's member, under its PyTorch name
+        if isinstance(local.get("self"), Engine):
+            return f"engine.{frame.function}"
+        if not is_suite(frame.path, spec_folder):
+            return f"*.{frame.function}"
+    return ""
 
 
 def missing(error: BaseException, frames: list[tuple[Frame, object]], spec_folder: Path) -> str:
@@ -126,16 +159,35 @@ def missing(error: BaseException, frames: list[tuple[Frame, object]], spec_folde
 
 def failure_text(info: SpecInfo, target: str, found: EngineError, about: str) -> str:
     """The failure message: the spec's header, what the engine raised where, its sources;
-    ``target`` reads "engine (device)"."""
+    ``target`` reads "engine (device)". A member of another capability than ``about`` is named
+    with its capability, which the failure then counts against."""
     lines = [f"spec {info.id} failed on {target}: {found.headline}"]
     lines.append(f"  behaviour: {info.behaviour}")
-    if found.missing:
+    owner = charging.capability_of(found.member, info) if found.member else ""
+    named = charging.resolve(found.member, info)
+    member = f"{named} ({owner})" if owner else ""
+    declared = owner if owner in info.capabilities else about
+    under = f", under {owner}" if owner and owner != declared else ""
+    if found.missing and found.refused:
         lines.append(
-            f"  absent:    the adapter declares {about} but does not implement {found.missing}"
-            if found.missing.startswith("engine.")
-            else f"  absent:    the adapter declares {about} but its objects have no "
-            f"{found.missing}"
+            f"  refused:   {member or found.missing} is implemented but refused this call "
+            f"(NotImplementedError: {summary(str(found.error))})"
         )
+    elif found.missing.startswith("engine."):
+        lines.append(
+            f"  absent:    the adapter declares {declared} but does not implement "
+            f"{named or found.missing}" + (f" (a member of {owner})" if under else "")
+        )
+    elif found.missing:
+        lines.append(
+            f"  absent:    the adapter declares {declared} but its objects have no "
+            f"{found.missing}" + (f" (the contract's {named}{under})" if named else "")
+        )
+    elif member:
+        lines.append(f"  member:    the error surfaced in {member}")
+    charged = charging.charged(found.member, info, found.refused)
+    if charged:
+        lines.append(f"  counted:   against {charged}, the capability of {named}")
     if found.engine_frame is not None:
         lines.append(f"  in engine: {found.engine_frame}")
     lines += [f"  source:    {source}" for source in info.sources]

@@ -15,7 +15,17 @@ from typing import Any
 
 import pytest
 
-from conformance import baseline, discovery, engine_errors, isolation, options, repro
+from conformance import (
+    baseline,
+    charging,
+    discovery,
+    engine_errors,
+    isolation,
+    options,
+    property_failures,
+    repro,
+    spec_clock,
+)
 from conformance import report as report_module
 from conformance.capabilities import CAPABILITIES
 from conformance.running import SpecFailure, running_spec
@@ -389,8 +399,25 @@ def engine(request: pytest.FixtureRequest):
     if reason:
         pytest.skip(reason)
     instance = target.instance()
-    with running_spec(info, instance):
-        yield instance
+    with running_spec(info, instance), spec_clock.timed(spec_timeout(request.node)):
+        with instance.spec_scope():
+            yield instance
+
+
+def spec_timeout(item) -> float | None:
+    """The timeout pytest-timeout applies to ``item`` (its marker, else its own setting), for
+    the clock that property specs check between examples; None without one."""
+    marker = item.get_closest_marker("timeout")
+    if marker is not None:
+        value = marker.args[0] if marker.args else marker.kwargs.get("timeout")
+    elif own_timeout_configured(item.config):
+        value = item.config.getoption("timeout") or item.config.getini("timeout")
+    else:
+        value = None
+    try:
+        return float(value) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def claimed(info: SpecInfo, target: Target) -> bool:
@@ -432,12 +459,25 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function):
     info = info_of(getattr(pyfuncitem, "obj", None))
     if info is not None and hasattr(pyfuncitem, "callspec"):
         target: Any = pyfuncitem.callspec.params["engine"]
-        reason = pyfuncitem.config.stash[run_key].basics.failure(info, target)
-        pyfuncitem.stash[blocked_key] = reason is not None
-        if reason:
-            # Reported at the spec's own location (as a skip mark is), not at this line.
-            raise pytest.skip.Exception(reason, _use_item_location=True)
+        blocking = pyfuncitem.config.stash[run_key].basics.blocking(info, target)
+        pyfuncitem.stash[blocked_key] = blocking is not None
+        if blocking:
+            return (yield from run_blocked(pyfuncitem, *blocking))
     return (yield)
+
+
+def run_blocked(pyfuncitem: pytest.Function, reason: str, may_run: bool):
+    """A spec whose basic spec fails: run anyway where that is safe, so that blocking hides no
+    spec that passes; one that fails too (or may not run) is reported as blocked, at the spec's
+    own location (as a skip mark is), not at this line."""
+    if not may_run:
+        raise pytest.skip.Exception(reason, _use_item_location=True)
+    try:
+        result = yield
+    except (Exception, pytest.fail.Exception):
+        raise pytest.skip.Exception(reason, _use_item_location=True) from None
+    pyfuncitem.stash[blocked_key] = False
+    return result
 
 
 @pytest.hookimpl(wrapper=True)
@@ -475,6 +515,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         message=message,
         duration=rep.duration,
         reproduction=script,
+        charged=charging.charged(found.member, info, found.refused)
+        if found and not rep.passed
+        else "",
     )
     # user_properties travel with the report to the pytest-xdist controller.
     rep.user_properties.append((RESULT, dataclasses.asdict(record)))
@@ -488,8 +531,10 @@ def engine_error(item: pytest.Item, call: pytest.CallInfo) -> engine_errors.Engi
     if call.when != "call" or call.excinfo is None:
         return None
     error = call.excinfo.value
-    # pytest's own outcomes (skip, xfail, fail, a timeout) are BaseExceptions, not Exceptions.
-    if not isinstance(error, Exception) or isinstance(error, SpecFailure):
+    # pytest's own outcomes (skip, xfail, fail, a timeout) are BaseExceptions, not Exceptions;
+    # several failures of a property spec are told one by one (conformance/property_failures).
+    told_apart = (SpecFailure, *property_failures.GROUPS)
+    if not isinstance(error, Exception) or isinstance(error, told_apart):
         return None
     function: Any = getattr(item, "obj", None)
     return engine_errors.examine(error, Path(inspect.getsourcefile(function) or item.path))
@@ -516,8 +561,21 @@ def failure_message(rep, call, info: SpecInfo, target: Target, found, verbose: b
     if rep.skipped and isinstance(rep.longrepr, tuple):
         return rep.longrepr[2]
     error = call.excinfo.value if call.excinfo is not None else None
+    spec_target = f"{target.engine.name} ({target.device})"
     if isinstance(error, SpecFailure):
-        return str(error)
+        # with the minimal example hypothesis attached, for a property spec
+        return property_failures.text(error, info.id, spec_target)
+    if isinstance(error, (spec_clock.SpecTimedOut, *property_failures.GROUPS)):
+        if isinstance(error, spec_clock.SpecTimedOut):
+            text = f"spec {info.id} failed on {spec_target}: {error}"
+        else:
+            text = property_failures.text(error, info.id, spec_target)
+        rep.longrepr = (
+            f"{text}\n\n{property_failures.tracebacks(error)}"
+            if verbose
+            else f"{text}\n  (the full traceback: run with -v)"
+        )
+        return text
     if found is None:
         return str(rep.longrepr)
     about = info.subject or ", ".join(sorted(info.capabilities))

@@ -37,9 +37,13 @@ class Result:
     behaviour: str = ""
     sources: list[str] = field(default_factory=list)
     reproduction: str = ""  # a standalone script, or ""
+    # the capability of the contract member that failed, when not ``about`` (conformance/charging)
+    charged: str = ""
 
     @property
     def counted_against(self) -> list[str]:
+        if self.charged:
+            return [self.charged]
         return [self.about] if self.about else self.capabilities
 
     @property
@@ -52,6 +56,10 @@ class Result:
         # A spec written before ``about`` existed that requires several capabilities counts
         # against all of them; its record names the first (the format needs a capability).
         data["about"] = self.about or self.capabilities[0]
+        # A failure charged to the capability of the member that failed counts against that
+        # one: the report's "about" is the capability a result counts against.
+        if data.pop("charged"):
+            data["about"] = self.charged
         return data
 
 
@@ -65,6 +73,7 @@ def result_of(
     message: str = "",
     duration: float = 0.0,
     reproduction: str = "",
+    charged: str = "",
 ) -> Result:
     """The result record of spec ``info`` (a :class:`conformance.spec.SpecInfo`)."""
     return Result(
@@ -80,6 +89,7 @@ def result_of(
         behaviour=info.behaviour,
         sources=[str(source) for source in info.sources],
         reproduction=reproduction,
+        charged=charged,
     )
 
 

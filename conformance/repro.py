@@ -98,5 +98,5 @@ def run(function, *, engine: str, device: str = "cpu", **params) -> None:
     from conformance.spec import info_of
 
     instance = load_engine(engine).on_device(device)
-    with running_spec(info_of(function), instance):
+    with running_spec(info_of(function), instance), instance.spec_scope():
         function(instance, **params)

@@ -11,8 +11,11 @@ A spec is a pytest test function taking the ``engine`` fixture, decorated with :
     )
     def test_square_grad(engine): ...
 
-``about`` is the one capability the spec is about: a failure counts against it alone.
-``requires`` are its prerequisites (the spec skips on an engine that does not declare them).
+``about`` is the one capability the spec is about: a failure counts against it, unless the
+contract member that raised or was missing belongs to one of the prerequisites
+(conformance/charging.py). ``requires`` are its prerequisites, exactly the capabilities of the
+members it calls (the spec skips on an engine that does not declare them; a test checks that
+none is missing or extra).
 
 The decorator only records the metadata; the plugin validates it at collection so that a
 malformed spec is a collection error naming the spec and the field.
@@ -180,9 +183,10 @@ def spec(
     ``about`` is the one capability the spec is about (a failure counts against it only);
     ``requires`` are the prerequisites it uses. ``basic`` marks one of the few specs that
     everything else relies on; when one fails on an engine, the specs that use what it is about
-    (``basic.about in spec.capabilities``) report "blocked by" it instead of failing with the
-    same noise. ``note`` records nuances (e.g. where current PyTorch prints something other
-    than a document). Statistical specs state ``false_failure_probability``.
+    and the capability of what failed report "blocked by" it instead of failing with the same
+    noise (they still run where that is safe; one that passes is reported as passed). ``note``
+    records nuances (e.g. where current PyTorch prints something other than a document).
+    Statistical specs state ``false_failure_probability``.
     """
 
     def attach(function):

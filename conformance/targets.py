@@ -5,13 +5,16 @@ Plain functions and classes, so that ``tests/`` can exercise them without pytest
 
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
+from conformance import charging
 from conformance.engine import Engine
-from conformance.running import running_spec
+from conformance.running import SpecFailure, running_spec
 from conformance.spec import SpecInfo
 
 
@@ -66,6 +69,9 @@ def uses(spec: SpecInfo, basic: SpecInfo) -> bool:
     return basic.capabilities <= spec.capabilities
 
 
+HUNG = "did not finish (hung, or timed out)"
+
+
 class BasicSpecs:
     """The basic specs of a run and, per target, whether each passes.
 
@@ -76,13 +82,24 @@ class BasicSpecs:
 
     def __init__(self):
         self.specs: dict[str, tuple[SpecInfo, object]] = {}
-        self.results: dict[tuple[str, str], str | None] = {}
+        # (basic id, target id) -> None when it passes, else (what failed, the capability of
+        # the member that failed: only specs that need that capability are blocked)
+        # (a plain reason: a basic spec that crashed its worker, see conformance/isolation.py)
+        self.results: dict[tuple[str, str], tuple[str, str] | str | None] = {}
 
     def add(self, spec: SpecInfo, function) -> None:
         self.specs.setdefault(spec.id, (spec, function))
 
     def failure(self, spec: SpecInfo, target: Target) -> str | None:
         """The failing basic spec that ``spec`` relies on, as a skip reason, or None."""
+        found = self.blocking(spec, target)
+        return found[0] if found else None
+
+    def blocking(self, spec: SpecInfo, target: Target) -> tuple[str, bool] | None:
+        """The failing basic spec that ``spec`` relies on, as a skip reason, and whether the
+        dependant may still be run to see if it passes (the basic spec failed with an error or
+        a wrong value, rather than crashing its worker or hanging); None when nothing blocks
+        it. A basic spec blocks only the specs that need the capability of what failed."""
         if spec.basic:
             return None
         for basic, function in self.specs.values():
@@ -94,24 +111,49 @@ class BasicSpecs:
             if key not in self.results:
                 # Marked first: if the check hangs until the spec timeout stops it, later
                 # dependants are blocked at once instead of hanging in turn.
-                self.results[key] = "did not finish (hung, or timed out)"
+                self.results[key] = (HUNG, basic.subject)
                 self.results[key] = self._run(basic, function, target)
             failure = self.results[key]
-            if failure is not None:
-                return blocked_reason(basic.id, target.id, failure)
+            crashed = isinstance(failure, str)  # told by the isolation handler
+            if crashed:
+                failure = (failure, basic.subject)
+            if failure is not None and failure[1] in spec.capabilities:
+                hung = failure[0] == HUNG
+                return blocked_reason(basic.id, target.id, failure[0]), not (crashed or hung)
         return None
 
     @staticmethod
-    def _run(basic: SpecInfo, function, target: Target) -> str | None:
+    def _run(basic: SpecInfo, function, target: Target) -> tuple[str, str] | None:
         engine = target.instance()
         try:
-            with running_spec(basic, engine):
+            with running_spec(basic, engine), engine.spec_scope():
                 function(engine)
         except pytest.skip.Exception:
             return None  # a basic spec that skips (e.g. inapplicable) blocks nothing
         except Exception as error:
-            return first_line(error)
+            return first_line(error), failing_capability(basic, function, error)
         return None
+
+
+def failing_capability(basic: SpecInfo, function, error: Exception) -> str:
+    """The capability a basic spec's failure belongs to: that of the contract member that raised
+    or was missing (conformance/charging.py), else what the basic spec is about."""
+    from conformance import engine_errors  # it imports the plugin's helpers; only needed here
+
+    if isinstance(error, SpecFailure):
+        return basic.subject
+    found = engine_errors.examine(error, source_file(function))
+    return charging.charged(found.member, basic) or basic.subject
+
+
+def source_file(function) -> Path:
+    """The file a spec body is defined in (a function, or an object with ``__call__``)."""
+    for candidate in (function, type(function)):
+        try:
+            return Path(inspect.getsourcefile(candidate) or "")
+        except TypeError:
+            continue
+    return Path("")
 
 
 BLOCKED = re.compile(r"^blocked by basic spec (?P<spec>\S+), which fails on ")

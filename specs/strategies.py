@@ -22,6 +22,7 @@ the only thing that import does.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -30,6 +31,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.extra import numpy as hnp
+
+from conformance import spec_clock
 
 # -- profiles ----------------------------------------------------------------------------------
 CI_EXAMPLES = 10
@@ -48,12 +51,26 @@ def spec_settings(test):
         register_profiles()
     active = settings.get_current_profile_name()
     parent = settings.get_profile("dev") if active == "default" else None
+    stop_when_time_is_up(test)
     return settings(
         parent,
         deadline=None,  # engines warm up (first calls, caches): a deadline would be flaky
         # one engine instance serves every example of a spec case (the fixture is per test)
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )(test)
+
+
+def stop_when_time_is_up(test) -> None:
+    """Check the spec timeout before each example (conformance/spec_clock.py): hypothesis
+    would take pytest-timeout's failure for a falsifying example and go on shrinking."""
+    inner = test.hypothesis.inner_test
+
+    @functools.wraps(inner)
+    def timed(*args, **kwargs):
+        spec_clock.check()
+        return inner(*args, **kwargs)
+
+    test.hypothesis.inner_test = timed
 
 
 def register_profiles() -> None:

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from conformance import expect_close, expect_dtype, expect_equal, expect_shape, expect_true, spec
+from conformance.specs.seeding import seed_if_declared
 from conformance.specs.sources import LINREG, PY_COURSE, R_COURSE, cite, maths, pytorch_docs
 
 RANDOM_SPLIT = cite(PY_COURSE, "random_split(dataset, [n_train")
@@ -21,7 +22,7 @@ SEEDING = pytorch_docs("torch.manual_seed", "sets the seed for generating random
     behaviour="random_split of 1000 items into [700, 150, 150] gives disjoint parts covering all",
     sources=[RANDOM_SPLIT, *SPLIT_SIZES],
     about="data.random_split",
-    requires={"tensor.arrays"},
+    requires={"data.dataset", "tensor.arrays"},
     note="The R course builds the same split with dataset_subset over a shuffled index vector.",
 )
 def test_random_split_sizes(engine):
@@ -45,8 +46,8 @@ def split_indices(engine, seed, n=1000, lengths=(700, 150, 150)):
     id="data.random_split_seeded",
     behaviour="random_split with the same seed gives the same parts; another seed, other parts",
     sources=[RANDOM_SPLIT, pytorch_docs("torch.utils.data.random_split", "the generator argument")],
-    about="random.manual_seed",
-    requires={"data.random_split", "tensor.arrays"},
+    about="data.random_split",
+    requires={"data.dataset", "tensor.arrays"},
     note="Two independent shuffles of 1000 items agree with probability 1/1000! (about 2e-2568).",
 )
 def test_random_split_seeded(engine):
@@ -67,7 +68,7 @@ HALF_BAND = 90
     behaviour="random_split assigns items at random: the 700-item part holds about 70% of any half",
     sources=[RANDOM_SPLIT, maths("hypergeometric mean 350; Hoeffding bound for t = 90")],
     about="data.random_split",
-    requires={"tensor.arrays"},
+    requires={"data.dataset", "tensor.arrays"},
     false_failure_probability=1.9e-10,
 )
 def test_random_split_shuffles(engine):
@@ -85,7 +86,7 @@ def test_random_split_shuffles(engine):
     id="data.tensor_dataset_items",
     behaviour="item i of a dataset of (X, y) is the pair (X[i], y[i])",
     sources=TENSOR_DATASET,
-    about="data.random_split",
+    about="data.dataset",
     requires={"tensor.arrays"},
 )
 def test_tensor_dataset_items(engine):
@@ -109,7 +110,7 @@ def test_tensor_dataset_items(engine):
     behaviour="a DataLoader yields batches of batch_size, the last one partial unless drop_last",
     sources=[LOADER, maths("ceil(n / batch) batches")],
     about="data.loader",
-    requires={"data.random_split", "tensor.arrays"},
+    requires={"data.dataset", "tensor.arrays"},
 )
 def test_loader_batches(engine, n, drop_last, sizes):
     dataset = engine.tensor_dataset(engine.tensor(np.arange(n, dtype=np.float32).tolist()))
@@ -129,7 +130,7 @@ def test_loader_batches(engine, n, drop_last, sizes):
     behaviour="a shuffling DataLoader visits every item exactly once per epoch",
     sources=[LOADER, cite(PY_COURSE, "is one epoch")],
     about="data.loader",
-    requires={"data.random_split", "tensor.arrays"},
+    requires={"data.dataset", "tensor.arrays"},
 )
 def test_loader_shuffle_covers(engine):
     dataset = engine.tensor_dataset(engine.tensor(np.arange(100, dtype=np.float32).tolist()))
@@ -145,7 +146,7 @@ def test_loader_shuffle_covers(engine):
     "hold 700, 150 and 150 items, item k being the dataset's item at the k-th index",
     sources=[cite(R_COURSE, "dataset_subset(dataset, idx[1:700])"), *SPLIT_SIZES],
     about="data.subset",
-    requires={"data.random_split", "tensor.arrays"},
+    requires={"data.dataset", "tensor.arrays"},
     note="The R course uses dataset_subset and 1-based index ranges; the spec uses 0-based "
     "indices and draws the shuffled index vector with NumPy's seeded generator.",
 )
@@ -163,9 +164,13 @@ def test_subset_by_indices(engine):
         )
 
 
-def loader_orders(engine, seed, epochs=2, n=100):
-    """The item order of each pass over a shuffling loader, after ``manual_seed(seed)``."""
-    engine.manual_seed(seed)
+def loader_orders(engine, seed, epochs=2, n=100, seeded=False):
+    """The item order of each pass over a shuffling loader, after ``manual_seed(seed)`` (when
+    ``seeded``, else when the engine declares seeding: see specs/seeding.py)."""
+    if seeded:
+        engine.manual_seed(seed)
+    else:
+        seed_if_declared(engine, seed)
     loader = engine.data_loader(
         engine.tensor_dataset(engine.tensor(np.arange(n, dtype=np.float32).tolist())),
         batch_size=10,
@@ -183,10 +188,14 @@ def loader_orders(engine, seed, epochs=2, n=100):
     "order",
     sources=[LOADER, SEEDING, maths("a seeded generator is deterministic")],
     about="random.manual_seed",
-    requires={"data.loader", "data.random_split", "tensor.arrays"},
+    requires={"data.loader", "data.dataset", "tensor.arrays"},
 )
 def test_loader_shuffle_seeded(engine):
-    expect_equal(loader_orders(engine, 21), loader_orders(engine, 21), what="orders for seed 21")
+    expect_equal(
+        loader_orders(engine, 21, seeded=True),
+        loader_orders(engine, 21, seeded=True),
+        what="orders for seed 21",
+    )
 
 
 # A uniformly random order of n items leaves at least k of them in place with probability at most
@@ -203,7 +212,7 @@ IN_PLACE_LIMIT = 15
     "items keep their position, from the original order or from the previous epoch",
     sources=[LOADER, maths("P(k fixed points or more) <= 1/k! for a uniform permutation")],
     about="data.loader",
-    requires={"data.random_split", "random.manual_seed", "tensor.arrays"},
+    requires={"data.dataset", "tensor.arrays"},
     false_failure_probability=1.6e-12,
 )
 def test_loader_shuffle_random(engine):
@@ -234,10 +243,11 @@ def test_loader_shuffle_random(engine):
     requires={"tensor.arrays"},
     false_failure_probability=6.2e-11,
     note="R's torch_randint(0L, 2L, ...) also draws from 0 and 1: its upper bound is exclusive. "
-    "The courses draw their labels without seeding, so the spec does not seed either (seeding "
-    "is the convention random.manual_seed): the bound holds whatever the generator's state.",
+    "The courses draw their labels without seeding; the spec seeds only where the engine "
+    "declares the convention random.manual_seed, and its bound holds whatever the state.",
 )
 def test_randint_labels(engine):
+    seed_if_declared(engine, 13)
     labels = engine.randint(0, 2, 1000)
     expect_shape(labels, (1000,), what="randint(0, 2, 1000)")
     expect_dtype(labels, "int64", what="randint(0, 2, 1000)")
@@ -261,7 +271,7 @@ def test_randint_labels(engine):
         cite(R_COURSE, "dataset_subset(dataset, idx[1:700])"),
     ],
     about="data.subset",
-    requires={"data.random_split", "tensor.arrays"},
+    requires={"data.dataset", "tensor.arrays"},
     note="The tutorial indexes tensors with each batch; the spec takes each batch with subset(), "
     "the R course's dataset_subset. The shuffle comes from NumPy's seeded generator.",
 )

@@ -2,6 +2,8 @@
 
 import warnings
 
+import numpy as np
+
 from conformance import (
     expect_close,
     expect_grad,
@@ -10,6 +12,7 @@ from conformance import (
     expect_true,
     spec,
 )
+from conformance.expect import tolerance_for as expect_tolerance
 from conformance.specs.sources import (
     BLOG,
     BOOK,
@@ -148,19 +151,33 @@ def test_nonleaf_grad_warns(engine):
 
 @spec(
     id="graph.retain_graph",
-    behaviour="backward(retain_graph=True) keeps the graph, so a second backward adds 12 again: 24",
+    behaviour="backward(retain_graph=True) keeps the graph, so a second backward computes 12 "
+    "again (24 where gradients accumulate)",
     sources=both_courses(
         "retain_graph=True prevents the graph", "retain_graph = TRUE prevents the graph"
     ),
     about="autograd.retain_graph",
-    requires={"autograd.backward", "autograd.accumulate"},
+    requires={"autograd.backward"},
 )
 def test_retain_graph(engine):
     x, _, _, h = chain(engine)
     h.backward(retain_graph=True)
     expect_grad(x, 12.0, what="x.grad after the first backward")
     h.backward()
-    expect_grad(x, 24.0, what="x.grad after a second backward through the retained graph")
+    what = "x.grad after a second backward through the retained graph"
+    if "autograd.accumulate" in engine.capabilities:
+        expect_grad(x, 24.0, what=what)
+        return
+    # Without the accumulation rule the second pass may add to x.grad or replace it; either
+    # way it ran through the retained graph and computed dh/dx = 12 again.
+    # The allowance is expect_grad's float32 gradient tolerance at 24.
+    got = float(np.asarray(engine.to_numpy(x.grad)))
+    allowed = expect_tolerance("float32", "grad").allowed(np.float64(24.0))
+    expect_true(
+        min(abs(got - 12.0), abs(got - 24.0)) <= allowed,
+        what=f"{what}: 12 (replaced) or 24 (added)",
+        got=got,
+    )
 
 
 @spec(

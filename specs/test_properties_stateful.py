@@ -399,7 +399,7 @@ def check_partition(engine, plan, seed):
         cite(PY_COURSE, "n_train, n_val, n_test = 700, 150, 150"),
     ],
     about="properties.data",
-    requires={"data.random_split", "tensor.arrays"},
+    requires={"data.random_split", "data.dataset", "tensor.arrays"},
     note="The documents split by counts (700, 150, 150); fractions, and PyTorch's rule for the "
     "items they leave over, are properties.random_split_fractions, under the convention "
     "data.random_split_fractions.",
@@ -416,7 +416,7 @@ def test_random_split_partitions(engine, plan, seed):
     "the remainder one item at a time to the first parts, every item exactly once",
     sources=[SPLIT, maths("sizes_i = floor(n f_i), plus 1 for i < n - sum floor(n f)")],
     about="data.random_split_fractions",
-    requires={"properties.data", "data.random_split", "tensor.arrays"},
+    requires={"properties.data", "data.random_split", "data.dataset", "tensor.arrays"},
     note="A PyTorch convention: no document passes fractions (the courses split 1000 items into "
     "counts), so an engine that takes counts only declines it.",
 )
@@ -432,7 +432,7 @@ def test_random_split_fractions(engine, plan, seed):
     "batch unless drop_last, covering every item once per epoch, in order unless shuffled",
     sources=[LOADER, cite(PY_COURSE, "is one epoch")],
     about="properties.data",
-    requires={"data.loader", "data.random_split", "tensor.arrays"},
+    requires={"data.loader", "data.dataset", "tensor.arrays"},
 )
 @hs.spec_settings
 @given(

@@ -19,6 +19,8 @@ from conformance.reference_impl import core, data, nn, optim
 
 #: (spec id, its capabilities, "kind.member") for every touch while a spec runs.
 TOUCHED: set[tuple[str, frozenset[str], str]] = set()
+#: (spec id, Engine method, number of positional arguments, keyword names) for every call.
+CALLS: set[tuple[str, str, int, tuple[str, ...]]] = set()
 ENGINE_METHODS = {name for _, name, _ in contract_methods()}
 
 
@@ -28,13 +30,32 @@ def record(kind: str, member: str) -> None:
         TOUCHED.add((spec.id, spec.capabilities, f"{kind}.{member}"))
 
 
+#: What a spec does with tensors that no member names, as pseudo-members of the capabilities
+#: that are about it: a tensor of rank >= 1 (tensor.arrays), a float64 one (tensor.float64).
+STATES = {"state.arrays": "tensor.arrays", "state.float64": "tensor.float64"}
+
+
+def record_states(value) -> None:
+    """Record the states of the tensors in ``value`` (a result handed to a spec)."""
+    for item in value if isinstance(value, list | tuple) else (value,):
+        native = getattr(item, "native", None)
+        if isinstance(native, core.Tensor):
+            if native.data.ndim >= 1:
+                record("state", "arrays")
+            if native.data.dtype == "float64":
+                record("state", "float64")
+
+
 def _recording(name: str):
     method = getattr(Proxy, name)
 
     @functools.wraps(method)
     def call(self, *args, **kwargs):
         record(self.kind, name)
-        return method(self, *args, **kwargs)
+        record_states(self)
+        result = method(self, *args, **kwargs)
+        record_states(result)
+        return result
 
     return call
 
@@ -45,7 +66,19 @@ class Recording(Proxy):
     def __getattr__(self, name):
         if not name.startswith("__"):
             record(self.kind, name)
-        return super().__getattr__(name)
+        record_states(self)
+        found = super().__getattr__(name)
+        if callable(found) and not isinstance(found, Proxy):
+            method = found
+
+            def called(*args, **kwargs):
+                result = method(*args, **kwargs)
+                record_states(result)
+                return result
+
+            return called
+        record_states(found)
+        return found
 
     def __setattr__(self, name, value):
         record(self.kind, name)
@@ -108,9 +141,14 @@ class RecordingEngine(ReferenceEngine):
         record("engine", name)
 
         def call(*args, **kwargs):
+            spec = running.get().spec
+            if spec is not None:
+                CALLS.add((spec.id, name, len(args), tuple(sorted(kwargs))))
             args = [_native_argument(a) for a in args]
             kwargs = {k: _native_argument(v) for k, v in kwargs.items()}
-            return wrap(member(*args, **kwargs))
+            result = wrap(member(*args, **kwargs))
+            record_states(result)
+            return result
 
         return call
 

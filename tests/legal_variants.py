@@ -466,3 +466,55 @@ VARIANTS += [
         _cross_entropy_high_differs,
     ),
 ]
+
+
+# -- capabilities: an engine without one PyTorch convention keeps every spec that does not use it
+
+
+def _refuse(what: str):
+    def refuse(*args, **kwargs):
+        raise RuntimeError(f"this engine has no {what}")
+
+    return refuse
+
+
+def _method_refuses(engine: ReferenceEngine, method: str, *args, **kwargs) -> bool:
+    try:
+        getattr(engine, method)(*args, **kwargs)
+    except RuntimeError:
+        return True
+    return False
+
+
+def _loader_without_split_differs(engine: ReferenceEngine) -> bool:
+    dataset = engine.tensor_dataset(engine.zeros(4))
+    loads = len(list(engine.data_loader(dataset, batch_size=2))) == 2
+    return loads and _method_refuses(engine, "random_split", dataset, [2, 2], seed=0)
+
+
+VARIANTS.append(
+    Variant(
+        name="loader_without_random_split",
+        difference="datasets and a DataLoader but no random_split: the documents split with it, "
+        "but an engine can batch and take subsets without offering it",
+        patches=lambda: [
+            mock.patch.object(ReferenceEngine, "random_split", _refuse("random_split")),
+            mock.patch.object(ReferenceEngine, "subset_indices", _refuse("random_split")),
+        ],
+        differs=_loader_without_split_differs,
+        declines=frozenset({"data.random_split"}),
+    )
+)
+
+VARIANTS.append(
+    Variant(
+        name="no_seeding",
+        difference="no seedable global generator (manual_seed raises): no document seeds one, "
+        "so dropout, randint, shuffling and Linear layers draw unseeded",
+        patches=lambda: [
+            mock.patch.object(ReferenceEngine, "manual_seed", _refuse("seedable generator")),
+        ],
+        differs=lambda engine: _method_refuses(engine, "manual_seed", 0),
+        declines=frozenset({"random.manual_seed"}),
+    )
+)

@@ -74,8 +74,48 @@ def test_missing_member_names_the_pytorch_member():
         bare.exp()
     with pytest.raises(AttributeError, match="has no 'grad'"):
         bare.grad = 1  # never creates a member the engine does not have
-    with pytest.raises(TypeError):
-        bare @ bare  # a missing operator is Python's TypeError, as for the engine itself
+    # a missing operator is absent, named like a member, not Python's TypeError
+    with pytest.raises(AttributeError, match="has no '__matmul__'"):
+        bare @ bare
+    with pytest.raises(AttributeError, match="has no '__rmul__'"):
+        3 * bare
+
+
+class DotNative:
+    """An engine tensor whose matrix product is a method, ``dot``, and that has no ``+=``."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def dot(self, other):
+        return DotNative(self.value * other.value)
+
+    def __add__(self, other):
+        return DotNative(self.value + other.value)
+
+
+class DotTensor(Proxy):
+    wraps = DotNative
+    operators = {"__matmul__": "dot", "__neg__": "negative"}
+
+
+def test_operators_map_onto_engine_methods():
+    a, b = wrap(DotNative(2.0)), wrap(DotNative(3.0))
+    product = a @ b
+    assert isinstance(product, DotTensor) and product.native.value == 6.0
+    with pytest.raises(AttributeError, match="has no '__neg__' \\(engine member 'negative'"):
+        _ = -a  # mapped onto a method the engine lacks: absent, naming both
+    a += b  # no __iadd__: Python falls back to +, as for the engine itself
+    assert a.native.value == 5.0
+
+
+def test_a_missing_operator_reads_as_absent_in_a_spec(run):
+    from tests.plugin_run import TINY, spec_source
+
+    run.write(spec_source(body="x = engine.tensor(2.0, requires_grad=True)\nx @ x"))
+    result = run(f"--engine={TINY}:KitEngine", "-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*absent:*its objects have no member '__matmul__'*"])
 
 
 def test_through_wraps_engine_functions():

@@ -197,4 +197,4 @@ def test_contract_page_documents_every_capability_and_method():
 
     page = cli.DOCS["contract.md"]()
     assert all(f"### `{name}`" in page for name in CAPABILITIES)
-    assert all(f"`Engine.{name}`" in page for _, name, _ in contract_methods())
+    assert all(f"`Engine.{name}(" in page for _, name, _ in contract_methods())

@@ -98,6 +98,11 @@ BAD_INPUT = {
         [f"--engine={TINY}:UnknownCapabilityEngine"],
         "*declares unknown capabilities ?'autograd.telepathy'?*",
     ),
+    "both-readings": (
+        [f"--engine={TINY}:BothReadingsEngine"],
+        "*declares both readings of a convention: 'optim.weight_decay' (PyTorch's) and "
+        "'optim.weight_decay_penalty'*declare the one the engine follows",
+    ),
     "nameless": ([f"--engine={TINY}:NamelessEngine"], "*'name' must be a non-empty string"),
     "empty-name": ([f"--engine={TINY}:TinyEngine,,{TINY}:TinyEngine"], "*has an empty name*"),
     "empty-option": (["--engine="], "*has an empty name*"),

@@ -177,7 +177,7 @@ def test_missing_member_under_a_declared_capability_says_so(run):
             "*the engine raised AttributeError: 'TinyTensor' object has no attribute "
             f"'retain_grad' at {SECOND_BODY_LINE}",
             "  absent:    the adapter declares autograd.backward but its objects have no "
-            "member 'retain_grad'",
+            "member 'retain_grad' (the contract's tensor.retain_grad, under autograd.retain_grad)",
         ]
     )
 

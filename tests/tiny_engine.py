@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from conformance.adapter import Proxy, unwrap, wrap
 from conformance.engine import Engine
 
 DTYPES = {"float32": np.float32, "float64": np.float64, "int64": np.int64}
@@ -194,6 +195,13 @@ class UnknownCapabilityEngine(TinyEngine):
     capabilities = frozenset({"tensor.core", "autograd.telepathy"})
 
 
+class BothReadingsEngine(TinyEngine):
+    """Declares both sides of a disagreement between the documents and PyTorch."""
+
+    name = "tinybothreadings"
+    capabilities = TinyEngine.capabilities | {"optim.weight_decay", "optim.weight_decay_penalty"}
+
+
 class NamelessEngine(TinyEngine):
     name = ""
 
@@ -209,3 +217,47 @@ def raising_factory():
 
 def not_an_engine():
     return object()
+
+
+class ScopedRecordingEngine(TinyEngine):
+    """Creates tensors only inside its recording scope, as an engine with a tape does; the
+    scope is what ``spec_scope()`` returns, which the plugin enters around every spec."""
+
+    name = "tinyscoped"
+    recording = False
+
+    def spec_scope(self):
+        import contextlib
+
+        @contextlib.contextmanager
+        def tape():
+            self.recording = True
+            try:
+                yield
+            finally:
+                self.recording = False
+
+        return tape()
+
+    def tensor(self, data, *, dtype="float32", requires_grad=False):
+        if not self.recording:
+            raise RuntimeError("no tape is open: operations are recorded only inside one")
+        return super().tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+class KitTensor(Proxy):
+    """TinyTensor under the adapter kit (conformance.adapter), which has no ``@``."""
+
+    wraps = TinyTensor
+
+
+class KitEngine(TinyEngine):
+    """The tiny engine with its tensors wrapped by the adapter kit."""
+
+    name = "tinykit"
+
+    def tensor(self, data, *, dtype="float32", requires_grad=False):
+        return wrap(super().tensor(data, dtype=dtype, requires_grad=requires_grad))
+
+    def to_numpy(self, tensor):
+        return super().to_numpy(unwrap(tensor))

@@ -1,0 +1,54 @@
+"""A failure is charged where it happens: to the capability of the contract member that raised
+or was missing (conformance/charging.py), not to every capability whose specs call it."""
+
+from __future__ import annotations
+
+from conformance.engine_errors import EngineError
+from conformance.spec import MATHEMATICS, Source, SpecInfo
+from tests.catalogue_run import run_catalogue
+from tests.misbehaving_engines import reference_tensors_without
+
+
+def test_a_missing_mean_fails_only_the_capability_that_documents_mean(pytester):
+    with reference_tensors_without("mean"):
+        results = run_catalogue(pytester, "reference", "--hypothesis-profile=ci")
+    failed = [r for r in results if r["outcome"] == "failed"]
+    assert failed, "specs call mean(): some must fail without it"
+    # Specs about autograd.backward, nn.linear, loss.mse ... fail through mean(); each failure
+    # counts against tensor.ops, and its message names the member and its capability.
+    assert len({r["spec"] for r in failed}) > 1
+    assert {r["about"] for r in failed} == {"tensor.ops"}
+    others = [r for r in failed if "about=" not in r["message"]]
+    for record in others:
+        assert "tensor.mean" in record["message"], record["message"]
+
+
+def info(about: str, *requires: str) -> SpecInfo:
+    return SpecInfo(
+        id="demo.spec",
+        behaviour="an example behaviour sentence",
+        sources=(Source(MATHEMATICS, "example"),),
+        requires=frozenset(requires),
+        about=about,
+    )
+
+
+def test_a_refused_argument_is_not_called_unimplemented():
+    from conformance.engine_errors import failure_text
+
+    error = NotImplementedError("only dim=-1")
+    found = EngineError(error, None, None, "engine.softmax", "engine.softmax", refused=True)
+    text = failure_text(info("nn.softmax"), "e (cpu)", found, "nn.softmax")
+    assert "does not implement" not in text
+    assert "engine.softmax (nn.softmax) is implemented but refused this call" in text
+    assert "only dim=-1" in text
+
+
+def test_an_unimplemented_method_names_its_own_capability():
+    from conformance.engine_errors import failure_text
+
+    error = NotImplementedError()
+    found = EngineError(error, None, None, "engine.softmax", "engine.softmax")
+    text = failure_text(info("loss.cross_entropy", "nn.softmax"), "e (cpu)", found, "x")
+    assert "the adapter declares nn.softmax but does not implement engine.softmax" in text
+    assert "counted:   against nn.softmax, the capability of engine.softmax" in text
