@@ -213,7 +213,7 @@ def test_requires_grad_switch(engine):
     "it came from stays a leaf",
     sources=[cite(BLOG, "non-empty grad_fn"), cite(BOOK, "tensor’s grad_fn field")],
     about="autograd.grad_fn",
-    requires={"tensor.arrays"},
+    requires={"autograd.backward", "tensor.arrays"},
     note="What a leaf's own grad_fn reads is not checked: PyTorch gives None, an engine whose "
     "leaves show their accumulation node (Paddle) is as faithful to the documents, which "
     "show grad_fn on results only.",
