@@ -50,7 +50,6 @@ class PaddleEngine(Engine):
     name = "paddle"
     # Everything PyTorch declares but what Paddle does otherwise (docs/engines/paddle.md):
     capabilities = pytorch_like() - {
-        "autograd.grad_fn",  # a leaf has a grad_fn (GradNodeAccumulation), not None
         "autograd.grad_fn_names",  # Paddle's node names are its own (ScaleGradNode, ...)
         "autograd.nonleaf_grad_warning",  # reading a non-leaf's .grad warns of nothing
         "autograd.scalar_backward",  # backward() of a non-scalar seeds it with ones
