@@ -191,14 +191,15 @@ SCALE, TARGET = [1000.0, 0.001], [0.0, 0.0]
 # there Adam's eps added to sqrt(v_hat) (PyTorch's equations) and eps added to sqrt(v) with the
 # bias correction folded into the step size (lr sqrt(1 - b2^t) / (1 - b1^t), the Adam paper's
 # "efficient" form) differ by 4.4e-3 after five steps, 400 times the float32 tolerance; on the
-# first two parameters alone they differ by 4.9e-6.
-TRACE_SCALE, TRACE_TARGET = [*SCALE, 1e-6], [*TARGET, 0.0]
+# first two parameters alone they differ by 4.9e-6. A fourth parameter has gradient 0 throughout:
+# m = v = 0, so its step is 0 / eps = 0 and it stays at 1.
+TRACE_SCALE, TRACE_TARGET = [*SCALE, 1e-6, 0.0], [*TARGET, 0.0, 0.0]
 
 
 @spec(
     id="optim.adam_trace",
     behaviour="Adam follows its equations: running means of g and g**2 with bias correction, "
-    "eps added to sqrt(v_hat)",
+    "eps added to sqrt(v_hat); a parameter whose gradient is 0 does not move",
     sources=[
         ADAM_EQUATIONS,
         maths("m_t, v_t, m_hat = m/(1-b1^t), v_hat = v/(1-b2^t), step m_hat/(sqrt(v_hat)+eps)"),
@@ -208,7 +209,7 @@ TRACE_SCALE, TRACE_TARGET = [*SCALE, 1e-6], [*TARGET, 0.0]
 )
 def test_adam_trace(engine):
     got = adam_trace(engine, TRACE_SCALE, TRACE_TARGET, steps=5, lr=0.01)
-    expected = adam_reference([1.0] * 3, TRACE_SCALE, TRACE_TARGET, steps=5, lr=0.01)
+    expected = adam_reference([1.0] * 4, TRACE_SCALE, TRACE_TARGET, steps=5, lr=0.01)
     expect_close(got, expected, what="Adam's w after each of five steps")
 
 
