@@ -399,6 +399,29 @@ def test_bce_mean_over_all_terms(engine):
 
 
 @spec(
+    id="loss.bce_with_logits_mean_over_all_terms",
+    behaviour="BCE-with-logits of an (N, K) batch of logits is the mean of all N * K terms, not "
+    "their sum divided by the number of rows",
+    sources=[
+        *BCE_LOGITS,
+        BCE_MEAN,
+        cite(PY_COURSE, "\\(K\\) independent Bernoulli variables"),
+        maths("mean of max(z,0) - zy + log(1+e^-|z|) over the 6 terms"),
+    ],
+    about="loss.bce_with_logits",
+    requires={"tensor.arrays"},
+    note="The sum over rows (N = 2) would be three times the mean of the six terms here.",
+)
+def test_bce_with_logits_mean_over_all_terms(engine):
+    logits = [[2.0, -1.0, 0.5], [-3.0, 0.8, 0.0]]
+    labels = [[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]]
+    z, y = np.array(logits), np.array(labels)
+    terms = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    loss = engine.bce_with_logits(engine.tensor(logits), engine.tensor(labels))
+    expect_close(loss, terms.mean(), what="bce_with_logits of a 2 x 3 batch (mean of the 6 terms)")
+
+
+@spec(
     id="loss.mse_grad_second_argument",
     behaviour="MSE passes gradients to either argument: with the tracked predictions second, "
     "d MSE / d yhat = -2 (y - yhat) / n",

@@ -318,6 +318,25 @@ def bce_with_logits_summed(z, y):
     return (z.clamp(min=0) - z * y + ((-z.abs()).exp() + 1).log()).sum()
 
 
+def bce_with_logits_mean_over_rows(z, y):
+    y = function.as_tensor(y, z)
+    terms = z.clamp(min=0) - z * y + ((-z.abs()).exp() + 1).log()
+    return terms.sum() / (terms.shape[0] if terms.ndim else 1)
+
+
+def cross_entropy_mean_over_entries(logits, target):
+    """-(onehot * log_softmax).mean(): divides by N * K, not by the batch size N."""
+    rows = logits if logits.ndim > 1 else logits.reshape(1, -1)
+    classes = np.atleast_1d(np.asarray(target.data))
+    onehot = np.zeros(rows.shape, dtype=rows.data.dtype)
+    onehot[np.arange(len(classes)), classes] = 1
+    return -(Tensor(onehot) * functional.log_softmax(rows, 1)).mean()
+
+
+def softmax_over_first_dim(self, x, dim=-1):
+    return functional.softmax(x, 0)
+
+
 def sgd_momentum_dampened(self, g, state):
     """Momentum as a running mean, b = m b + (1 - m) g (dampening = momentum), not b = m b + g."""
     if not self.momentum:
@@ -639,5 +658,23 @@ MUTANTS = [
         "SGD's momentum buffer is a running mean, b = m b + (1 - m) g",
         ("optim.sgd_momentum",),
         lambda: [mock.patch.object(optim.SGD, "update", sgd_momentum_dampened)],
+    ),
+    Mutant(
+        "bce_with_logits_mean_over_rows",
+        "BCE-with-logits divides the summed terms by the number of rows",
+        ("loss.bce_with_logits_mean_over_all_terms",),
+        lambda: adapter("bce_with_logits", bce_with_logits_mean_over_rows),
+    ),
+    Mutant(
+        "cross_entropy_mean_over_entries",
+        "cross-entropy averages -onehot * log_softmax over all N * K entries",
+        ("loss.cross_entropy_is_neg_log_softmax", "loss.cross_entropy_grad"),
+        lambda: adapter("cross_entropy", cross_entropy_mean_over_entries),
+    ),
+    Mutant(
+        "softmax_over_first_dim",
+        "softmax normalises along the first dimension whatever dim says",
+        ("loss.softmax_values",),
+        lambda: [mock.patch.object(ReferenceEngine, "softmax", softmax_over_first_dim)],
     ),
 ]

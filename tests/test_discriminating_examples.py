@@ -40,6 +40,12 @@ DISCRIMINATED_BY = {
     "cross_entropy_summed": ("loss.cross_entropy_is_neg_log_softmax", "loss.cross_entropy_grad"),
     "bce_with_logits_summed": ("loss.bce_with_logits_matches_bce", "loss.bce_with_logits_grad"),
     "momentum_dampened": ("optim.sgd_momentum",),
+    "bce_with_logits_mean_over_rows": ("loss.bce_with_logits_mean_over_all_terms",),
+    "cross_entropy_mean_over_entries": (
+        "loss.cross_entropy_is_neg_log_softmax",
+        "loss.cross_entropy_grad",
+    ),
+    "softmax_over_first_dim": ("loss.softmax_values",),
 }
 BY_NAME = {m.name: m for m in MUTANTS}
 MISS = re.compile(r"\|got - expected\| = (\S+) at index .*?, allowed (\S+) ")
