@@ -10,7 +10,8 @@ cosmic-ray mutates a file in place, runs a test command, and restores the file. 
 repository's layout: ``conformance.reference_impl`` is installed from ``reference_impl/`` by a
 ``package-dir`` mapping, so only an editable install (``pip install -e .``) imports the mutated
 file. (mutmut 3 copies the sources into ``mutants/`` and puts that folder first on ``sys.path``,
-which the editable mapping of ``conformance.reference_impl`` bypasses.) The script refuses to
+which the editable mapping of ``conformance.reference_impl`` bypasses, by its design; it was
+not run here.) The script refuses to
 run when the engine is imported from anywhere else, since every mutant would then survive.
 
 Per-mutant test selection: each scope names the functions it mutates (every other mutation in
