@@ -77,6 +77,48 @@ def test_mse_grad(engine):
     expect_grad(prediction, [0.25, -0.5, 0.0, -1.0], what="prediction.grad")
 
 
+# A (2, 3) batch: the squared differences are [[0.25, 1, 0], [4, 0, 9]], summing to 14.25. The
+# mean over all six is 2.375; the plausible wrong reductions give the sum (14.25), the sum over
+# rows (7.125, i.e. divided by len()) and over columns (4.75), all at least twice as large, far
+# beyond any dtype's tolerance.
+MSE_BATCH_PREDICTION = [[1.5, 1.0, 3.0], [-2.0, 0.5, 2.0]]
+MSE_BATCH_TARGET = [[1.0, 2.0, 3.0], [0.0, 0.5, -1.0]]
+
+
+@spec(
+    id="loss.mse_mean_over_all_elements",
+    behaviour="MSE of a (2, 3) batch is the mean of all six squared differences, not their sum "
+    "and not the sum divided by the number of rows",
+    sources=[
+        *MSE,
+        cite(LINREG, "the average L2 loss over all datapoints"),
+        maths("(0.25 + 1 + 0 + 4 + 0 + 9) / 6 = 2.375"),
+    ],
+    about="loss.mse",
+    requires={"tensor.arrays"},
+    note="The documents define MSE over n predictions; a (2, 3) batch holds six. Dividing by "
+    "len() of a 2-d tensor (its rows) gives 7.125.",
+)
+def test_mse_mean_over_all_elements(engine):
+    loss = engine.mse_loss(engine.tensor(MSE_BATCH_PREDICTION), engine.tensor(MSE_BATCH_TARGET))
+    expect_close(loss, 14.25 / 6, what="mse_loss of a 2 x 3 batch (mean of the 6 terms)")
+
+
+@spec(
+    id="loss.mse_grad_batch",
+    behaviour="the gradient of MSE of a (2, 3) batch with respect to the predictions is "
+    "2 (yhat - y) / 6, one sixth per element",
+    sources=[*MSE, maths("d MSE/d yhat_ij = 2 (yhat_ij - y_ij) / (N K)")],
+    about="loss.mse",
+    requires={"autograd.backward", "tensor.arrays"},
+)
+def test_mse_grad_batch(engine):
+    prediction = engine.tensor(MSE_BATCH_PREDICTION, requires_grad=True)
+    engine.mse_loss(prediction, engine.tensor(MSE_BATCH_TARGET)).backward()
+    difference = np.array(MSE_BATCH_PREDICTION) - np.array(MSE_BATCH_TARGET)
+    expect_grad(prediction, 2 * difference / 6, what="prediction.grad of a 2 x 3 batch")
+
+
 # A batch of logits and targets for the identities below (arbitrary, moderate values).
 LOGITS = [[2.0, 0.5, -1.0], [0.1, 0.2, 0.3], [-1.5, 3.0, 0.0], [1.0, 1.0, 1.0]]
 TARGETS = [0, 2, 1, 1]
@@ -361,6 +403,29 @@ def test_bce_mean_over_all_terms(engine):
     terms = -(y * np.log(p) + (1 - y) * np.log(1 - p))
     loss = engine.bce_loss(engine.tensor(probabilities), engine.tensor(labels))
     expect_close(loss, terms.mean(), what="bce_loss of a 2 x 3 batch (mean of the 6 terms)")
+
+
+@spec(
+    id="loss.bce_with_logits_mean_over_all_terms",
+    behaviour="BCE-with-logits of an (N, K) batch of logits is the mean of all N * K terms, not "
+    "their sum divided by the number of rows",
+    sources=[
+        *BCE_LOGITS,
+        BCE_MEAN,
+        cite(PY_COURSE, "\\(K\\) independent Bernoulli variables"),
+        maths("mean of max(z,0) - zy + log(1+e^-|z|) over the 6 terms"),
+    ],
+    about="loss.bce_with_logits",
+    requires={"tensor.arrays"},
+    note="The sum over rows (N = 2) would be three times the mean of the six terms here.",
+)
+def test_bce_with_logits_mean_over_all_terms(engine):
+    logits = [[2.0, -1.0, 0.5], [-3.0, 0.8, 0.0]]
+    labels = [[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]]
+    z, y = np.array(logits), np.array(labels)
+    terms = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    loss = engine.bce_with_logits(engine.tensor(logits), engine.tensor(labels))
+    expect_close(loss, terms.mean(), what="bce_with_logits of a 2 x 3 batch (mean of the 6 terms)")
 
 
 @spec(

@@ -3,8 +3,9 @@ at shapes, dtypes and values that hypothesis draws, against central finite diffe
 gradients that are exact where numerical differentiation cannot be.
 
 Each case applies one op (``a / b``, ``a.exp()``, ``engine.relu(a)``, ...) to drawn operands,
-runs ``out.backward(gradient=w)`` with drawn weights ``w``, and compares every operand's
-``.grad`` with differences of ``sum(w * out)`` computed from the engine's forward values (in
+runs ``out.backward(gradient=w)`` with drawn weights ``w``, compares the forward value with a
+float64 NumPy oracle (``specs/forward_oracle.py``), and compares every operand's ``.grad`` with
+differences of ``sum(w * out)`` computed from the engine's forward values (in
 float64 where the engine declares it). The allowed error is derived in ``specs/gradcheck.py``.
 """
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from conformance import Tolerance, expect_close, spec
 from conformance.expect import as_array
+from conformance.specs import forward_oracle as oracle
 from conformance.specs import gradcheck as gc
 from conformance.specs import strategies as hs
 from conformance.specs.sources import LINREG, PY_COURSE, both_courses, cite, maths
@@ -65,6 +67,9 @@ def check_gradients(engine, data, name: str) -> None:
             *[f"print({leaf}.grad)" for leaf in leaves],
         ],
     )
+    # The differences below are taken of the engine's own forward, so a wrong forward with the
+    # matching derivative would pass them: the value itself is held to the float64 oracle.
+    oracle.expect_forward_matches(out, function, case.operands, dtype, op.roundings, reproduction)
     elements = max(np.size(v) for v in [*case.operands, w])
     for k, kind in enumerate(op.operands):
         if kind != "t":

@@ -415,6 +415,114 @@ def randint_including_high(low, high, n):
     return RANDINT(low, high + 1, (n,))
 
 
+# -- lucky passes: deviations that earlier examples could not tell apart ------------------------
+def mse_mean_over_rows(prediction, target):
+    """MSE as sum / len(rows): the mean over all elements only for 1-d operands."""
+    terms = (prediction - target) ** 2
+    rows = terms.shape[0] if terms.ndim else 1
+    return terms.sum() / rows
+
+
+def adam_eps_uncorrected(self, g, state):
+    """The Adam paper's efficient form: bias correction folded into the step size, eps added to
+    sqrt(v) rather than to sqrt(v_hat) (so eps is effectively eps / sqrt(1 - beta2**t))."""
+    beta1, beta2 = self.betas
+    step = state["step"] = state.get("step", 0) + 1
+    state["m"] = beta1 * state.get("m", 0) + (1 - beta1) * g
+    state["v"] = beta2 * state.get("v", 0) + (1 - beta2) * g * g
+    step_size = self.lr * (1 - beta2**step) ** 0.5 / (1 - beta1**step)
+    return step_size * state["m"] / (state["v"] ** 0.5 + self.eps)
+
+
+def bce_mean_over_rows(p, y):
+    y = function.as_tensor(y, p)
+    terms = -(y * p.log() + (1 - y) * (1 - p).log())
+    return terms.sum() / (terms.shape[0] if terms.ndim else 1)
+
+
+def cross_entropy_summed(logits, target):
+    return CROSS_ENTROPY(logits, target, reduction="sum")
+
+
+CROSS_ENTROPY = functional.cross_entropy
+
+
+def bce_with_logits_summed(z, y):
+    y = function.as_tensor(y, z)
+    return (z.clamp(min=0) - z * y + ((-z.abs()).exp() + 1).log()).sum()
+
+
+def bce_with_logits_mean_over_rows(z, y):
+    y = function.as_tensor(y, z)
+    terms = z.clamp(min=0) - z * y + ((-z.abs()).exp() + 1).log()
+    return terms.sum() / (terms.shape[0] if terms.ndim else 1)
+
+
+def cross_entropy_mean_over_entries(logits, target):
+    """-(onehot * log_softmax).mean(): divides by N * K, not by the batch size N."""
+    rows = logits if logits.ndim > 1 else logits.reshape(1, -1)
+    classes = np.atleast_1d(np.asarray(target.data))
+    onehot = np.zeros(rows.shape, dtype=rows.data.dtype)
+    onehot[np.arange(len(classes)), classes] = 1
+    return -(Tensor(onehot) * functional.log_softmax(rows, 1)).mean()
+
+
+def softmax_over_first_dim(self, x, dim=-1):
+    return functional.softmax(x, 0)
+
+
+def sgd_momentum_dampened(self, g, state):
+    """Momentum as a running mean, b = m b + (1 - m) g (dampening = momentum), not b = m b + g."""
+    if not self.momentum:
+        return self.lr * g
+    state["b"] = self.momentum * state.get("b", g) + (1 - self.momentum) * g
+    return self.lr * state["b"]
+
+
+def leaves_reached(root):
+    """The leaves (AccumulateGrad variables) behind the node ``root``."""
+    leaves, seen, stack = [], set(), [root]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, core.AccumulateGrad):
+            leaves.append(node.variable)
+        stack.extend(child for child, _ in node.next_functions)
+    return leaves
+
+
+def graph_clearing_without_version_check():
+    """No version check, and backward frees every node that consumes a leaf it reached, in any
+    graph (mygrad's behaviour): a refusal spec whose control step runs backward through the
+    same leaf would then see the block raise "graph freed" and pass for the wrong reason."""
+    consumers: dict[int, list] = {}
+
+    def record(name, data_, inputs, backward, saved=(), keep_output=False):
+        out = RECORD(name, data_, inputs, backward, saved, keep_output)
+        if out.grad_fn is not None:
+            for t in inputs:
+                if isinstance(t, Tensor) and t.requires_grad and t.grad_fn is None:
+                    consumers.setdefault(id(t), []).append(out.grad_fn)
+        return out
+
+    def run_backward(root, seed, retain_graph=False):
+        leaves = leaves_reached(root) if root is not None else []
+        RUN_BACKWARD(root, seed, retain_graph)
+        if retain_graph:
+            return
+        for leaf in leaves:
+            for node in consumers.get(id(leaf), []):
+                node.free()
+
+    return [
+        *kit("record", record),
+        mock.patch.object(core, "run_backward", run_backward),
+        mock.patch.object(Node, "apply", apply_without_version_check),
+    ]
+
+
 MUTANTS = [
     Mutant(
         "relu_leaks_negative",
@@ -714,5 +822,66 @@ MUTANTS = [
         "is_leaf is True for results of recorded operations too",
         ("autograd.grad_fn_recorded",),
         lambda: [mock.patch.object(Tensor, "is_leaf", property(lambda self: True))],
+    ),
+    Mutant(
+        "mse_mean_over_rows",
+        "MSE divides the summed squares by the number of rows (len()), not by the element count",
+        ("loss.mse_mean_over_all_elements", "loss.mse_grad_batch"),
+        lambda: adapter("mse_loss", mse_mean_over_rows),
+    ),
+    Mutant(
+        "adam_eps_uncorrected",
+        "Adam adds eps to sqrt(v) and folds the bias correction into the step size",
+        ("optim.adam_trace",),
+        lambda: [mock.patch.object(optim.Adam, "update", adam_eps_uncorrected)],
+    ),
+    Mutant(
+        "inplace_unchecked",
+        "no in-place version check, and backward clears every graph through the leaves it "
+        "reached (so a second backward through the same leaf raises for that reason)",
+        ("tensors.inplace_saved_value_refused",),
+        graph_clearing_without_version_check,
+    ),
+    Mutant(
+        "bce_mean_over_rows",
+        "BCE divides the summed terms by the number of rows, not by the element count",
+        ("loss.bce_mean_over_all_terms",),
+        lambda: adapter("bce_loss", bce_mean_over_rows),
+    ),
+    Mutant(
+        "cross_entropy_summed",
+        "cross-entropy sums over the batch instead of averaging",
+        ("loss.cross_entropy_is_neg_log_softmax", "loss.cross_entropy_grad"),
+        lambda: adapter("cross_entropy", cross_entropy_summed),
+    ),
+    Mutant(
+        "bce_with_logits_summed",
+        "BCE-with-logits sums the terms instead of averaging them",
+        ("loss.bce_with_logits_matches_bce", "loss.bce_with_logits_grad"),
+        lambda: adapter("bce_with_logits", bce_with_logits_summed),
+    ),
+    Mutant(
+        "momentum_dampened",
+        "SGD's momentum buffer is a running mean, b = m b + (1 - m) g",
+        ("optim.sgd_momentum",),
+        lambda: [mock.patch.object(optim.SGD, "update", sgd_momentum_dampened)],
+    ),
+    Mutant(
+        "bce_with_logits_mean_over_rows",
+        "BCE-with-logits divides the summed terms by the number of rows",
+        ("loss.bce_with_logits_mean_over_all_terms",),
+        lambda: adapter("bce_with_logits", bce_with_logits_mean_over_rows),
+    ),
+    Mutant(
+        "cross_entropy_mean_over_entries",
+        "cross-entropy averages -onehot * log_softmax over all N * K entries",
+        ("loss.cross_entropy_is_neg_log_softmax", "loss.cross_entropy_grad"),
+        lambda: adapter("cross_entropy", cross_entropy_mean_over_entries),
+    ),
+    Mutant(
+        "softmax_over_first_dim",
+        "softmax normalises along the first dimension whatever dim says",
+        ("loss.softmax_values",),
+        lambda: [mock.patch.object(ReferenceEngine, "softmax", softmax_over_first_dim)],
     ),
 ]

@@ -85,6 +85,19 @@ def div_denominator_missing_square(a, b):
     return function.record("DivBackward0", x / y, (a, b), grad, saved)
 
 
+# -- wrong forwards with the derivative of the wrong function: only the float64 oracle sees them
+def rsub_operands_swapped(a, b):
+    """number - a computed as a - number (the reflected operator taken as the plain one); its
+    gradient is the right one for a - number, so finite differences of the forward agree."""
+    return ops.sub(a, b)
+
+
+def mse_over_rows(prediction, target):
+    """sum / len(rows), differentiated consistently."""
+    terms = (prediction - target) ** 2
+    return terms.sum() / (terms.shape[0] if terms.ndim else 1)
+
+
 def accumulate_arrays_in_float32(tensor, grad):
     """Gradients of rank >= 1 stored in float32 whatever the leaf's dtype (0-d ones keep it)."""
     ACCUMULATE(tensor, grad.astype(np.float32) if grad.ndim else grad)
@@ -401,6 +414,19 @@ PROPERTY_MUTANTS = [
         "gradients are float64 arrays but only as accurate as float16",
         ("properties.grad_arithmetic[reference-cpu-mul]", "properties.graphs_match_reference"),
         lambda: [mock.patch.object(core, "accumulate", accumulate_widened_after_float16)],
+        property_only=False,
+    ),
+    PropertyMutant(
+        "rsub_forward_swapped",
+        "number - tensor computes tensor - number, with that function's gradient",
+        ("properties.grad_arithmetic[reference-cpu-rsub_number]",),
+        lambda: op("rsub", rsub_operands_swapped),
+    ),
+    PropertyMutant(
+        "mse_forward_over_rows",
+        "MSE divides by the number of rows, with that function's gradient",
+        ("properties.grad_mse", "loss.mse_mean_over_all_elements"),
+        lambda: adapter("mse_loss", mse_over_rows),
         property_only=False,
     ),
 ]

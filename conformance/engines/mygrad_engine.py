@@ -23,6 +23,11 @@ from conformance.adapter import Proxy, readable, through, unwrap, wrap
 from conformance.engine import Engine
 
 
+def zero_in_place(tensor):
+    tensor[...] = 0  # MyGrad's item assignment writes in place
+    return tensor
+
+
 class MyGradTensor(Proxy):
     wraps = mg.Tensor
     arguments = {"backward": {"gradient": "grad"}}
@@ -41,6 +46,13 @@ class MyGradTensor(Proxy):
         "mm": mg.matmul,
         "t": mg.transpose,
         "clamp": lambda t, min=None, max=None: mg.clip(t, min, max),
+        # PyTorch's in-place methods as MyGrad's augmented assignments and ufuncs with out=,
+        # which MyGrad records in the graph.
+        "abs_": lambda t: mg.absolute(t, out=t),
+        "add_": lambda t, b: t.__iadd__(b),
+        "sub_": lambda t, b: t.__isub__(b),
+        "mul_": lambda t, b: t.__imul__(b),
+        "zero_": lambda t: zero_in_place(t),
     }
 
 
@@ -54,6 +66,8 @@ class MyGradEngine(Engine):
             "tensor.numpy",
             "tensor.ops",
             "tensor.matmul",
+            "tensor.inplace",
+            "autograd.inplace_on_intermediate",
             "tensor.overflow_to_inf",
             "autograd.backward",
             "autograd.backward_gradient",

@@ -51,7 +51,6 @@ class PaddleEngine(Engine):
     # Everything PyTorch declares but what Paddle does otherwise (docs/engines/paddle.md):
     capabilities = pytorch_like() - {
         "autograd.accumulate_retained",  # a retained non-leaf's .grad holds the last pass only
-        "autograd.grad_fn",  # a leaf has a grad_fn (GradNodeAccumulation), not None
         "autograd.grad_fn_names",  # Paddle's node names are its own (ScaleGradNode, ...)
         "autograd.nonleaf_grad_warning",  # reading a non-leaf's .grad warns of nothing
         "autograd.scalar_backward",  # backward() of a non-scalar seeds it with ones

@@ -8,7 +8,8 @@ docs/engines/tinygrad.md):
 * there is no ``requires_grad``, ``requires_grad_()`` or ``is_leaf``: ``backward()`` fills
   ``.grad`` of every floating-point tensor in the graph, non-leaves included;
 * ``backward()`` has no ``retain_graph`` and never frees a graph;
-* there is no ``no_grad`` context and no in-place methods with a trailing underscore;
+* there is no ``no_grad`` context and no in-place methods with a trailing underscore: in-place
+  changes go through ``assign`` (what tinygrad's own ``x += y`` does), mapped below;
 * ``Tensor(3.0)`` of a Python number is a device-less constant that never receives a gradient,
   so numbers become tensors through ``Tensor.full((), x)``, tinygrad's filled tensor of a shape;
 * optimisers step only inside ``Context(TRAINING=1)`` (tinygrad's own instruction), and its
@@ -34,6 +35,13 @@ class TinygradTensor(Proxy):
         "mm": Tensor.matmul,  # PyTorch's mm is the 2-D matmul
         "t": Tensor.transpose,  # default dims swap the two axes of a matrix
         "clamp": lambda t, min=None, max=None: t.clamp(min_=min, max_=max),
+        # PyTorch's in-place methods as tinygrad's assign (what its own x += y does), which
+        # writes the new value into the same tensor object.
+        "abs_": lambda t: t.assign(t.abs()),
+        "add_": lambda t, b: t.assign(t + b),
+        "sub_": lambda t, b: t.assign(t - b),
+        "mul_": lambda t, b: t.assign(t * b),
+        "zero_": lambda t: t.assign(t.zeros_like()),
     }
 
 
@@ -59,6 +67,7 @@ class TinygradEngine(Engine):
             "tensor.numpy",
             "tensor.ops",
             "tensor.matmul",
+            "tensor.inplace",
             "tensor.overflow_to_inf",
             "autograd.backward",
             "autograd.backward_gradient",
