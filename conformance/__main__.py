@@ -110,13 +110,34 @@ def run_gate(args) -> int:
 REPORT_COMMANDS = {"matrix": run_matrix, "diff": run_diff, "gate": run_gate}
 
 
+PROJECT_CONFIG = "--project-config"
+RUN_INI = Path(__file__).resolve().parent / "run.ini"
+
+
+def run_arguments(args: list[str]) -> list[str]:
+    """pytest's arguments for ``conformance run ARGS``: the catalogue's folder, and, unless
+    ``--project-config`` is among ARGS, the suite's own settings (``run.ini``) with the
+    catalogue's folder as rootdir and conftest boundary. Without them the verdict would depend
+    on where the virtual environment lies: inside the project (the usual ``.venv/``), pytest
+    would find the project's ini file and root conftest.py above the installed catalogue; on a
+    CI runner, elsewhere, it would not. No cache: it would be written into site-packages."""
+    catalogue_spec = importlib.util.find_spec("conformance.specs")
+    assert catalogue_spec is not None and catalogue_spec.submodule_search_locations
+    location = catalogue_spec.submodule_search_locations[0]
+    if PROJECT_CONFIG in args:
+        return [location, *(a for a in args if a != PROJECT_CONFIG)]
+    isolated = ["-c", str(RUN_INI), f"--rootdir={location}", f"--confcutdir={location}"]
+    return [location, *isolated, "-p", "no:cacheprovider", *args]
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m conformance", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser(
         "run",
-        help="run the installed catalogue from any folder; other arguments go to pytest "
-        "(e.g. conformance run --engine=torch -k autograd)",
+        help="run the installed catalogue from any folder, with the suite's own pytest settings "
+        f"(the project's ini file and conftest.py only with {PROJECT_CONFIG}); other "
+        "arguments go to pytest (e.g. conformance run --engine=torch -k autograd)",
         add_help=False,
     )
     listing = commands.add_parser(
@@ -144,10 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         # comes first so that pytest collects it wherever it is started. A fresh interpreter:
         # pytest rewrites the asserts of this distribution's modules, which must not be
         # imported before it starts.
-        catalogue_spec = importlib.util.find_spec("conformance.specs")
-        assert catalogue_spec is not None and catalogue_spec.submodule_search_locations
-        location = catalogue_spec.submodule_search_locations[0]
-        return subprocess.call([sys.executable, "-m", "pytest", location, *argv[1:]])
+        return subprocess.call([sys.executable, "-m", "pytest", *run_arguments(argv[1:])])
     args = parser.parse_args(argv)
 
     if args.command in REPORT_COMMANDS:
