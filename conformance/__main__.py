@@ -1,4 +1,4 @@
-"""Command line: ``conformance run|list|capabilities|docs|matrix|diff|gate``
+"""Command line: ``conformance run|list|capabilities|docs|matrix|diff|gate|ci-init``
 (or ``python -m conformance ...``)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conformance import catalogue, contract_doc, matrix, matrix_docs, matrix_html
+from conformance import catalogue, ci_init, contract_doc, matrix, matrix_docs, matrix_html
 from conformance import diff as diff_module
 from conformance import gate as gate_module
 from conformance.capabilities import CAPABILITIES
@@ -154,7 +154,41 @@ def make_parser() -> argparse.ArgumentParser:
         "--dir", required=True, help="output folder, e.g. docs in a checkout of the suite"
     )
     add_report_commands(commands)
+    init = commands.add_parser(
+        "ci-init",
+        help=f"write the CI recipe into a project: {ci_init.WORKFLOW} (GitHub Actions) and "
+        f"{ci_init.GATE} (any CI); never overwrites",
+    )
+    init.add_argument("--engine", required=True, help="your adapter, as for --engine")
+    init.add_argument(
+        "--baseline",
+        default="conformance/known-failures.txt",
+        help="your known failures file (default: conformance/known-failures.txt)",
+    )
+    init.add_argument(
+        "--suite",
+        help="how the runner installs the suite: a VCS URL with a tag or commit, or a path in "
+        "the project (default: how this copy was installed, where pip can repeat it)",
+    )
+    init.add_argument("--dir", default=".", help="the project's folder (default: .)")
     return parser
+
+
+def run_ci_init(args) -> int:
+    try:
+        written = ci_init.write(
+            Path(args.dir), engine=args.engine, baseline=args.baseline, suite=args.suite
+        )
+    except ci_init.InitError as error:
+        print(f"conformance ci-init: {error}", file=sys.stderr)
+        return gate_module.USAGE
+    for path in written:
+        print(f"wrote {path}")
+    print(
+        "next: push; the first run writes the baseline and fails until you review and "
+        f"commit it as {args.baseline}"
+    )
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:<26} {description}")
     elif args.command == "docs":
         return write_docs(Path(args.dir))
+    elif args.command == "ci-init":
+        return run_ci_init(args)
     return 0
 
 

@@ -1,6 +1,6 @@
 """The CI gate: one exit status from a run's report, pytest's exit status and an older report.
 
-Exit statuses (also those of ``conformance diff`` and ``docs/ci/conformance-gate.sh``):
+Exit statuses (also those of ``conformance diff`` and ``conformance/ci/conformance-gate.sh``):
 
 - ``0`` pass: every claimed spec passed or is a known failure of the baseline;
 - ``1`` regression: a claimed spec failed (or was blocked) that the baseline does not list, or,
