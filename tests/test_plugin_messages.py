@@ -316,3 +316,32 @@ def test_reproduction_of_a_spec_in_a_package_imports_absolutely(run, tmp_path):
     )
     assert ran.returncode == 1, ran.stderr
     assert "SpecFailure: spec demo.doubled failed on tinybrokenadd" in ran.stderr, ran.stderr
+
+
+# A module whose preamble has much that the spec does not use: only what it uses is copied.
+LONG_PREAMBLE = (
+    "import json\nimport math as m\nfrom fractions import Fraction, Decimal\n"
+    "UNUSED_TABLE = {'a': 1}\nRATE = 2.0\nFACTOR = RATE * 1\n\n\n"
+    "def unused_helper(x):\n    return json.dumps(x)\n\n\n"
+    "def scaled(x):\n    return x * FACTOR\n\n\n"
+    "class UnusedThing:\n    pass\n"
+)
+
+
+def test_reproduction_copies_only_what_the_spec_uses(run, tmp_path):
+    body = "x = engine.tensor(1.0, requires_grad=True)\n(scaled(x) + x).backward()\n"
+    body += "expect_grad(x, m.floor(FACTOR) + 1.0, what='x.grad')"
+    run.write(LONG_PREAMBLE + spec_source("scaled", body=body))
+    result = run(f"--engine={TINY}:BrokenAddBackwardEngine")
+    result.assert_outcomes(failed=1)
+    (failure,) = result.reprec.getfailures()
+    script = dict(failure.sections)["reproduce"]
+    lines = script.splitlines()
+    # the helper, the constants behind it, the import the body uses, the star import
+    assert {"import math as m", "RATE = 2.0", "FACTOR = RATE * 1", "def scaled(x):"} <= set(lines)
+    assert "from conformance import *" in lines
+    for unused in ("json", "Fraction", "UNUSED_TABLE", "unused_helper", "UnusedThing"):
+        assert unused not in script, (unused, script)
+    ran = run_script(tmp_path / "repro.py", script)
+    assert ran.returncode == 1, ran.stderr
+    assert "SpecFailure: spec demo.scaled failed on tinybrokenadd" in ran.stderr, ran.stderr
