@@ -1,4 +1,4 @@
-"""Command line: ``conformance run|list|capabilities|docs|matrix|diff|gate|ci-init``
+"""Command line: ``conformance run|list|capabilities|sources|docs|matrix|diff|gate|ci-init``
 (or ``python -m conformance ...``)."""
 
 from __future__ import annotations
@@ -145,6 +145,11 @@ def make_parser() -> argparse.ArgumentParser:
     )
     listing.add_argument("--json", action="store_true", help="full metadata as JSON")
     commands.add_parser("capabilities", help="the capability vocabulary")
+    commands.add_parser(
+        "sources",
+        help="the bibliography: every document the catalogue cites, by the title failure "
+        "messages show, with its file, author and where to find it",
+    )
     docs = commands.add_parser(
         "docs",
         help="write the catalogue and contract pages (catalogue.md, contract.md) into --dir; "
@@ -211,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "list":
         specs = catalogue.collect()
         print(catalogue.as_json(specs) if args.json else catalogue.as_table(specs))
+    elif args.command == "sources":
+        print(catalogue.as_sources(catalogue.collect()))
     elif args.command == "capabilities":
         for name, description in CAPABILITIES.items():
             print(f"{name:<26} {description}")

@@ -75,6 +75,12 @@ class Source:
     def __str__(self) -> str:
         return f"{self.document} § {self.section}"
 
+    @property
+    def cited(self) -> str:
+        """The citation as a failure message shows it: the document's title and the anchor
+        (``conformance sources`` gives each title's file, author and where to find it)."""
+        return f"{self.document.title or self.document.id} § {self.section}"
+
 
 @dataclass(frozen=True)
 class SpecInfo:

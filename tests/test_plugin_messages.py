@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.plugin_run import HEADER, PY_COURSE, REPO, SQUARE_BODY, TINY, spec_source
+from tests.plugin_run import HEADER, REPO, SQUARE_BODY, TINY, spec_source
 
 
 def square_spec_expecting(value: str) -> str:
@@ -31,7 +31,7 @@ def test_failure_message_names_everything(run):
             "E   *error:     |got - expected| = 12 at index (), allowed 0.00061 "
             "(rtol=0.0001, atol=1e-05; float32 table)",
             "E   *hint:      every compared value has the wrong sign",
-            f"E   *source:    {PY_COURSE} § Autograd",
+            "E   *source:    Training Neural Networks § Autograd",
             "*- reproduce -*",
             "run(test_square_grad, engine='tests.tiny_engine:TinyEngine', device='cpu')",
         ]
@@ -129,7 +129,7 @@ def test_engine_error_has_the_spec_header_and_the_engine_frame(run):
             "  behaviour: for y = x**2 at x = 3 the gradient is 6",
             "  in engine: */tests/tiny_engine.py:* in tensor: "
             'raise RuntimeError("tensor creation is broken")',
-            f"  source:    {PY_COURSE} § Autograd",
+            "  source:    Training Neural Networks § Autograd",
             "  note:      a note for the reader",
             "  (the full traceback: run with -v)",
             "*- reproduce -*",
