@@ -41,8 +41,9 @@ def add_report_commands(commands) -> None:
     )
     compare = commands.add_parser(
         "diff",
-        help="compare two reports of one engine (before, after); exit 1 when a spec newly "
-        "fails, 2 when the reports are not comparable",
+        help="compare two reports of one engine (before, after); exit 1 on a regression (a "
+        "claimed spec newly fails, or passed before and is a known failure now), 2 when the "
+        "reports are not comparable",
     )
     compare.add_argument("before", metavar="BEFORE")
     compare.add_argument("after", metavar="AFTER")
@@ -50,6 +51,11 @@ def add_report_commands(commands) -> None:
         "--force", action="store_true", help="compare reports of another catalogue or engine"
     )
     compare.add_argument("--markdown", action="store_true", help="Markdown instead of text")
+    compare.add_argument(
+        "--timings",
+        action="store_true",
+        help=f"add a section of duration changes beyond noise ({diff_module.NOISE_RULE})",
+    )
     check = commands.add_parser(
         "gate",
         help="CI gate on a run's report: exit 0 pass, 1 regression, 2 usage error, "
@@ -93,7 +99,7 @@ def run_diff(args) -> int:
         )
         return gate_module.USAGE
     changes = diff_module.compare(before, after)
-    sys.stdout.write(diff_module.as_text(changes, markdown=args.markdown))
+    sys.stdout.write(diff_module.as_text(changes, markdown=args.markdown, timings=args.timings))
     return gate_module.REGRESSION if changes.regressed else gate_module.PASS
 
 

@@ -89,8 +89,7 @@ def gate(
         lines += [
             f"regression since the previous report: {diff_module.label(k)}: {was} -> {now} "
             "(a new baseline entry)"
-            for k, was, now in changes.other_changes
-            if was == "passed" and now == "xfailed"
+            for k, was, now in changes.newly_known  # the diff's own definition
         ]
     lines += [
         f"stale baseline: {diff_module.label(diff_module.key(r))} passes now; remove its entry"
