@@ -11,8 +11,8 @@ Exit statuses (also those of ``conformance diff`` and ``conformance/ci/conforman
   did not reach a verdict (pytest's usage error 4, no spec collected 5, interrupted 2,
   internal error 3);
 - ``3`` stale baseline: nothing regressed, but a spec listed in the baseline passes now. pytest
-  reports it as a strict XPASS (a failure, pytest exit 1); the gate tells it apart by the
-  ``[XPASS(strict)]`` that pytest puts at the start of its message. Remove the entry. A
+  reports it as a strict XPASS (a failure, pytest exit 1); the report records it as the outcome
+  ``stale`` (the verdict table, the matrix and the JSON show that state). Remove the entry. A
   baseline line that names no spec of the run (a typo, a removed spec) is stale too: it can
   hide nothing, and it would hide the spec a corrected line means;
 - ``4`` nothing ran: no claimed result ran (the engine claims no collected spec, or every
@@ -34,6 +34,10 @@ XPASS_STRICT = "[XPASS(strict)]"
 
 
 def is_stale(result: dict) -> bool:
+    """A strict XPASS: outcome "stale" (or, in reports written before that outcome existed, a
+    failure whose message starts with pytest's ``[XPASS(strict)]``)."""
+    if result["outcome"] == "stale":
+        return True
     return result["outcome"] == "failed" and result.get("message", "").startswith(XPASS_STRICT)
 
 

@@ -27,6 +27,7 @@ td.cell:hover { outline: 2px solid #555; cursor: pointer; }
 td.selected { outline: 3px solid #1a56c4; }
 .state-conforms { background: #c8efc8; } .state-fails { background: #f6b8b8; }
 .state-known-failures { background: #fbd9a5; } .state-blocked { background: #ddc9f2; }
+.state-stale { background: #b8e0dc; }
 .state-skipped { background: #e4e4e4; } .state-would-pass { background: #d5ecfb; }
 .state-deviates { background: #fff0a6; } .state-absent { background: #f3f3f3; color: #777; }
 .state-not-claimed { background: #fff; color: #888; } .state-none { color: #aaa; }

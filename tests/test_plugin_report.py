@@ -252,6 +252,12 @@ def test_output_into_a_missing_folder_is_a_usage_error(run, option):
 
 
 # -- verdicts, without pytest ------------------------------------------------------------------
+def test_a_stale_entry_is_a_state_of_its_own():
+    counts = {**dict.fromkeys(report.OUTCOMES, 0), "passed": 2, "stale": 1, "xfailed": 1}
+    assert report.verdict(counts, True) == "stale"
+    assert report.verdict({**counts, "failed": 1}, True) == "fails"  # a failure comes first
+
+
 @pytest.mark.parametrize(
     ("counts", "claimed", "verdict"),
     [
@@ -285,7 +291,9 @@ def fake_report(outcome: str, **attributes) -> SimpleNamespace:
         ("skipped", {}, False, "skipped"),
         ("skipped", {}, True, "blocked"),
         ("skipped", {"wasxfail": "in baseline"}, False, "xfailed"),
-        ("failed", {}, False, "failed"),  # a strict XPASS arrives as a plain failure
+        ("failed", {}, False, "failed"),
+        # a strict XPASS arrives as a failure with pytest's mark: a stale baseline entry
+        ("failed", {"longrepr": "[XPASS(strict)] in baseline: demo.a"}, False, "stale"),
         ("passed", {"wasxfail": "flaky"}, False, "passed"),  # a non-strict XPASS
     ],
 )
