@@ -86,13 +86,26 @@ def test_command_writes_markdown_and_html(reports, tmp_path, capsys):
     assert "❌ fails 1/2 passed" in capsys.readouterr().out
 
 
+def test_html_lists_failures_before_the_table(reports):
+    page = matrix_html.as_html(matrix.build([matrix.load(p) for p in reports]))
+    failures = page.index('<section id="failures">')
+    assert failures < page.index('<table id="matrix">')
+    listed = re.findall(r'<li class="state-(\w[\w-]*)"><a href="#(d-\d+)"', page[failures:])
+    failing = re.findall(
+        r'<td class="cell state-(fails|blocked|stale|deviates)" [^>]*>'
+        r'<a href="#(d-\d+)"',
+        page,
+    )
+    assert listed == failing and failing, (listed, failing)
+
+
 def test_html_is_self_contained_with_a_drill_down_per_cell(reports):
     model = matrix.build([matrix.load(p) for p in reports])
     page = matrix_html.as_html(model)
     # no network: nothing fetched from elsewhere
     assert not re.search(r"""(src|href)=["'](https?:)?//""", page)
     assert "<link" not in page and "@import" not in page
-    cells = re.findall(r'<a href="#(d-\d+)" data-drill="\1">', page)
+    cells = re.findall(r'<td class="cell [^>]*><a href="#(d-\d+)" data-drill="\1">', page)
     sections = re.findall(r'<section class="drill" id="(d-\d+)" hidden', page)
     verdicts = sum(len(v) for r in reports for v in json.loads(r.read_text())["verdicts"].values())
     assert len(cells) == len(sections) == verdicts
