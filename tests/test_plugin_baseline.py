@@ -8,7 +8,7 @@ import json
 import pytest
 
 from conformance import baseline
-from tests.plugin_run import TINY, WRONG_SIGN, spec_source
+from tests.plugin_run import TINY, WRONG_SIGN, needs_xdist, spec_source
 
 TINY_ENGINE = f"--engine={TINY}:TinyEngine"
 PASSING = spec_source(
@@ -96,6 +96,7 @@ def test_written_baseline_lists_failures_and_round_trips(run):
     assert result.ret == pytest.ExitCode.OK
 
 
+@needs_xdist
 def test_written_baseline_under_xdist(run):
     run.write(WRONG_SIGN, PASSING)
     run(TINY_ENGINE, "--write-baseline=known.txt", "-n", "2", subprocess=True)

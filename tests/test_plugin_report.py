@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from conformance import report
-from tests.plugin_run import TINY, spec_source
+from tests.plugin_run import TINY, needs_xdist, spec_source
 
 # One spec of each fate: on the tiny engine add_backward and square_grad pass, the SGD spec is
 # skipped (no optim.sgd) and wrong_sum fails; on the broken-add engine add_backward fails and
@@ -236,6 +236,7 @@ def test_catalogue_digest_follows_the_spec_metadata():
     assert report.catalogue_digest([one, two]) != report.catalogue_digest([one, changed])
 
 
+@needs_xdist
 def test_json_report_under_xdist(run):
     data = read_report(run, "-n", "2", subprocess=True)
     assert {(r["spec"], r["target"]): r["outcome"] for r in data["results"]} == SPEC_OUTCOMES
