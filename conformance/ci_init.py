@@ -26,7 +26,7 @@ class InitError(Exception):
 
 
 def shipped(name: str) -> str:
-    return resources.files("conformance").joinpath("ci", name).read_text(encoding="utf-8")
+    return resources.files("conformance").joinpath("ci").joinpath(name).read_text(encoding="utf-8")
 
 
 def installed_suite(project: Path) -> str | None:
@@ -56,9 +56,14 @@ def installed_suite(project: Path) -> str | None:
 def workflow(engine: str, baseline: str, suite: str) -> str:
     text = shipped(SHIPPED[WORKFLOW])
     for key, value in (("ENGINE", engine), ("BASELINE", baseline), ("SUITE", suite)):
+        quoted = json.dumps(value)  # a YAML double-quoted string
+
+        def filled(match: re.Match, quoted: str = quoted) -> str:
+            return f"{match[1]}: {quoted}"
+
         text, count = re.subn(
             rf"^(\s+{key}): .*$",
-            lambda m, v=value: f"{m[1]}: {json.dumps(v)}",
+            filled,
             text,
             count=1,
             flags=re.M,

@@ -70,7 +70,7 @@ def _module_setup(module, function) -> list[str]:
             lines.append(_import_of(node, module, used))
         elif isinstance(node, SETUP):
             lines.extend(source[node.lineno - 1 : node.end_lineno])
-        else:
+        elif isinstance(node, DEFINITIONS):
             first = min([node.lineno] + [d.lineno for d in node.decorator_list])
             lines.extend(["", *source[first - 1 : node.end_lineno], ""])
     return lines
