@@ -28,7 +28,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_LEFTOVERS = (".git", ".venv", ".tox", "build", "dist", "*.egg-info", "__pycache__", ".*cache")
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 # The engine project owns packages with the names a careless suite might install.
 PROJECT_PACKAGES = {
