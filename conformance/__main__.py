@@ -1,4 +1,4 @@
-"""Command line: ``conformance run|list|capabilities|docs|matrix|diff|gate``
+"""Command line: ``conformance run|list|capabilities|sources|docs|matrix|diff|gate|ci-init``
 (or ``python -m conformance ...``)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conformance import catalogue, contract_doc, matrix, matrix_docs, matrix_html
+from conformance import catalogue, ci_init, contract_doc, matrix, matrix_docs, matrix_html
 from conformance import diff as diff_module
 from conformance import gate as gate_module
 from conformance.capabilities import CAPABILITIES
@@ -41,8 +41,9 @@ def add_report_commands(commands) -> None:
     )
     compare = commands.add_parser(
         "diff",
-        help="compare two reports of one engine (before, after); exit 1 when a spec newly "
-        "fails, 2 when the reports are not comparable",
+        help="compare two reports of one engine (before, after); exit 1 on a regression (a "
+        "claimed spec newly fails, or passed before and is a known failure now), 2 when the "
+        "reports are not comparable",
     )
     compare.add_argument("before", metavar="BEFORE")
     compare.add_argument("after", metavar="AFTER")
@@ -50,6 +51,11 @@ def add_report_commands(commands) -> None:
         "--force", action="store_true", help="compare reports of another catalogue or engine"
     )
     compare.add_argument("--markdown", action="store_true", help="Markdown instead of text")
+    compare.add_argument(
+        "--timings",
+        action="store_true",
+        help=f"add a section of duration changes beyond noise ({diff_module.NOISE_RULE})",
+    )
     check = commands.add_parser(
         "gate",
         help="CI gate on a run's report: exit 0 pass, 1 regression, 2 usage error, "
@@ -93,7 +99,7 @@ def run_diff(args) -> int:
         )
         return gate_module.USAGE
     changes = diff_module.compare(before, after)
-    sys.stdout.write(diff_module.as_text(changes, markdown=args.markdown))
+    sys.stdout.write(diff_module.as_text(changes, markdown=args.markdown, timings=args.timings))
     return gate_module.REGRESSION if changes.regressed else gate_module.PASS
 
 
@@ -110,13 +116,34 @@ def run_gate(args) -> int:
 REPORT_COMMANDS = {"matrix": run_matrix, "diff": run_diff, "gate": run_gate}
 
 
+PROJECT_CONFIG = "--project-config"
+RUN_INI = Path(__file__).resolve().parent / "run.ini"
+
+
+def run_arguments(args: list[str]) -> list[str]:
+    """pytest's arguments for ``conformance run ARGS``: the catalogue's folder, and, unless
+    ``--project-config`` is among ARGS, the suite's own settings (``run.ini``) with the
+    catalogue's folder as rootdir and conftest boundary. Without them the verdict would depend
+    on where the virtual environment lies: inside the project (the usual ``.venv/``), pytest
+    would find the project's ini file and root conftest.py above the installed catalogue; on a
+    CI runner, elsewhere, it would not. No cache: it would be written into site-packages."""
+    catalogue_spec = importlib.util.find_spec("conformance.specs")
+    assert catalogue_spec is not None and catalogue_spec.submodule_search_locations
+    location = catalogue_spec.submodule_search_locations[0]
+    if PROJECT_CONFIG in args:
+        return [location, *(a for a in args if a != PROJECT_CONFIG)]
+    isolated = ["-c", str(RUN_INI), f"--rootdir={location}", f"--confcutdir={location}"]
+    return [location, *isolated, "-p", "no:cacheprovider", *args]
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m conformance", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser(
         "run",
-        help="run the installed catalogue from any folder; other arguments go to pytest "
-        "(e.g. conformance run --engine=torch -k autograd)",
+        help="run the installed catalogue from any folder, with the suite's own pytest settings "
+        f"(the project's ini file and conftest.py only with {PROJECT_CONFIG}); other "
+        "arguments go to pytest (e.g. conformance run --engine=torch -k autograd)",
         add_help=False,
     )
     listing = commands.add_parser(
@@ -124,6 +151,11 @@ def make_parser() -> argparse.ArgumentParser:
     )
     listing.add_argument("--json", action="store_true", help="full metadata as JSON")
     commands.add_parser("capabilities", help="the capability vocabulary")
+    commands.add_parser(
+        "sources",
+        help="the bibliography: every document the catalogue cites, by the title failure "
+        "messages show, with its file, author and where to find it",
+    )
     docs = commands.add_parser(
         "docs",
         help="write the catalogue and contract pages (catalogue.md, contract.md) into --dir; "
@@ -133,7 +165,41 @@ def make_parser() -> argparse.ArgumentParser:
         "--dir", required=True, help="output folder, e.g. docs in a checkout of the suite"
     )
     add_report_commands(commands)
+    init = commands.add_parser(
+        "ci-init",
+        help=f"write the CI recipe into a project: {ci_init.WORKFLOW} (GitHub Actions) and "
+        f"{ci_init.GATE} (any CI); never overwrites",
+    )
+    init.add_argument("--engine", required=True, help="your adapter, as for --engine")
+    init.add_argument(
+        "--baseline",
+        default="conformance/known-failures.txt",
+        help="your known failures file (default: conformance/known-failures.txt)",
+    )
+    init.add_argument(
+        "--suite",
+        help="how the runner installs the suite: a VCS URL with a tag or commit, or a path in "
+        "the project (default: how this copy was installed, where pip can repeat it)",
+    )
+    init.add_argument("--dir", default=".", help="the project's folder (default: .)")
     return parser
+
+
+def run_ci_init(args) -> int:
+    try:
+        written = ci_init.write(
+            Path(args.dir), engine=args.engine, baseline=args.baseline, suite=args.suite
+        )
+    except ci_init.InitError as error:
+        print(f"conformance ci-init: {error}", file=sys.stderr)
+        return gate_module.USAGE
+    for path in written:
+        print(f"wrote {path}")
+    print(
+        "next: push; the first run writes the baseline and fails until you review and "
+        f"commit it as {args.baseline}"
+    )
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,10 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         # comes first so that pytest collects it wherever it is started. A fresh interpreter:
         # pytest rewrites the asserts of this distribution's modules, which must not be
         # imported before it starts.
-        catalogue_spec = importlib.util.find_spec("conformance.specs")
-        assert catalogue_spec is not None and catalogue_spec.submodule_search_locations
-        location = catalogue_spec.submodule_search_locations[0]
-        return subprocess.call([sys.executable, "-m", "pytest", location, *argv[1:]])
+        return subprocess.call([sys.executable, "-m", "pytest", *run_arguments(argv[1:])])
     args = parser.parse_args(argv)
 
     if args.command in REPORT_COMMANDS:
@@ -159,11 +222,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "list":
         specs = catalogue.collect()
         print(catalogue.as_json(specs) if args.json else catalogue.as_table(specs))
+    elif args.command == "sources":
+        print(catalogue.as_sources(catalogue.collect()))
     elif args.command == "capabilities":
         for name, description in CAPABILITIES.items():
             print(f"{name:<26} {description}")
     elif args.command == "docs":
         return write_docs(Path(args.dir))
+    elif args.command == "ci-init":
+        return run_ci_init(args)
     return 0
 
 

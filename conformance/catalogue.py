@@ -221,6 +221,27 @@ def _bibliography(specs: list[SpecInfo], notes: list[tuple]) -> list[str]:
     return lines
 
 
+def as_sources(specs: list[SpecInfo], package: str = "conformance.specs") -> str:
+    """The bibliography as text: every document the catalogue cites, by title, with its file
+    (id), author and where a reader finds it (``conformance sources``)."""
+    notes = reading_notes(package)
+    found = {src.document for s in specs for src in s.sources} | {note[0] for note in notes}
+    lines = []
+    for d in sorted(found, key=lambda d: (d.kind, d.title)):
+        lines.append(d.title)
+        lines += [
+            f"  {label}: {value}"
+            for label, value in (
+                ("file", d.id),
+                ("author", d.author),
+                ("where", d.where),
+                ("kind", d.kind),
+            )
+            if value
+        ]
+    return "\n".join(lines)
+
+
 def _conventions(specs: list[SpecInfo]) -> list[str]:
     lines = ["", "## PyTorch conventions and alternatives", ""]
     lines += [

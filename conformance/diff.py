@@ -5,10 +5,14 @@ Results are matched by (target, spec, case). A result is *failing* when its outc
 
 - newly failing: failing after, not failing before (a spec new in ``after`` that fails counts);
   only results of claimed capabilities are a regression, probed ones are listed apart;
+- newly known failures: passed before, a known failure (xfailed: listed in the baseline)
+  after, a claimed spec: the baseline entry hides a regression, so this is a regression too,
+  here and in ``conformance gate --previous`` alike;
 - newly passing: passed after, not passed before;
 - changed messages: failing in both, with different messages;
 - other outcome changes (skipped, xfailed, absent, ...) and specs found in only one report;
-- timing changes beyond noise (see :data:`NOISE`); they are reported, never a regression.
+- with ``timings=True`` (``conformance diff --timings``), timing changes beyond noise (see
+  :data:`NOISE`), a section of their own that is never a regression.
 
 Reports are comparable when they ran the same catalogue (suite version and catalogue hash) on
 the same engines; :func:`incomparable` says why not, and the command refuses unless forced.
@@ -59,6 +63,7 @@ def incomparable(before: Report, after: Report) -> list[str]:
 class Diff:
     newly_failing: list[tuple] = field(default_factory=list)  # (key, before outcome, after)
     newly_deviating: list[tuple] = field(default_factory=list)  # the same, not claimed
+    newly_known: list[tuple] = field(default_factory=list)  # claimed, passed -> xfailed
     newly_passing: list[tuple] = field(default_factory=list)
     changed_messages: list[tuple] = field(default_factory=list)  # (key, before msg, after msg)
     other_changes: list[tuple] = field(default_factory=list)  # (key, before, after)
@@ -70,7 +75,7 @@ class Diff:
 
     @property
     def regressed(self) -> bool:
-        return bool(self.newly_failing)
+        return bool(self.newly_failing or self.newly_known)
 
 
 def compare(before: Report, after: Report) -> Diff:
@@ -95,6 +100,8 @@ def compare(before: Report, after: Report) -> Diff:
             failing.append((k, was, now))
         elif now == "passed" and was != "passed":
             diff.newly_passing.append((k, was, now))
+        elif was == "passed" and now == "xfailed" and b.get("claimed", True):
+            diff.newly_known.append((k, was, now))
         elif was != now:
             diff.other_changes.append((k, was, now))
         elif now != "passed" and a.get("message", "") != b.get("message", ""):
@@ -125,7 +132,7 @@ def first_difference(before: str, after: str) -> tuple[str, str]:
     return headline("\n".join(a[len(b) :])), headline("\n".join(b[len(a) :]))
 
 
-def as_text(diff: Diff, *, markdown: bool = False) -> str:
+def as_text(diff: Diff, *, markdown: bool = False, timings: bool = False) -> str:
     bullet = "- " if markdown else "  "
     out = [f"before: {diff.versions[0]}", f"after:  {diff.versions[1]}"]
 
@@ -142,6 +149,10 @@ def as_text(diff: Diff, *, markdown: bool = False) -> str:
         "newly failing, not claimed (never a regression)",
         [f"{label(k)}: {was} -> {now}" for k, was, now in diff.newly_deviating],
     )
+    section(
+        "newly known failures (passed before, now hidden by a baseline entry: a regression)",
+        [f"{label(k)}: {was} -> {now}" for k, was, now in diff.newly_known],
+    )
     section("newly passing", [f"{label(k)}: {was} -> {now}" for k, was, now in diff.newly_passing])
     section(
         "changed messages",
@@ -157,9 +168,16 @@ def as_text(diff: Diff, *, markdown: bool = False) -> str:
         "only in after",
         [f"{label(k)}: {o}" for k, o in diff.only_after if o not in FAILING],
     )
-    section("slower", [f"{label(k)}: {a:.3f} s -> {b:.3f} s" for k, a, b in diff.slower])
-    section("faster", [f"{label(k)}: {a:.3f} s -> {b:.3f} s" for k, a, b in diff.faster])
-    count = len(diff.newly_failing)
-    verdict = f"REGRESSION: {count} newly failing" if diff.regressed else "no regression"
-    out.append(f"\n{'**' + verdict + '**' if markdown else verdict} (timings: {NOISE_RULE})")
+    count, known = len(diff.newly_failing), len(diff.newly_known)
+    parts = [f"{count} newly failing"] * bool(count) + [f"{known} newly known failures"] * bool(
+        known
+    )
+    verdict = f"REGRESSION: {', '.join(parts)}" if diff.regressed else "no regression"
+    out.append(f"\n{'**' + verdict + '**' if markdown else verdict}")
+    if timings:  # a section apart: durations are never a regression
+        out.append(f"\n{'## ' if markdown else ''}timings ({NOISE_RULE}; never a regression)")
+        section("slower", [f"{label(k)}: {a:.3f} s -> {b:.3f} s" for k, a, b in diff.slower])
+        section("faster", [f"{label(k)}: {a:.3f} s -> {b:.3f} s" for k, a, b in diff.faster])
+        if not (diff.slower or diff.faster):
+            out.append(f"{bullet}no duration changed beyond noise")
     return "\n".join(out) + "\n"

@@ -190,7 +190,7 @@ def failure_text(info: SpecInfo, target: str, found: EngineError, about: str) ->
         lines.append(f"  counted:   against {charged}, the capability of {named}")
     if found.engine_frame is not None:
         lines.append(f"  in engine: {found.engine_frame}")
-    lines += [f"  source:    {source}" for source in info.sources]
+    lines += [f"  source:    {source.cited}" for source in info.sources]
     if info.note:
         lines.append(f"  note:      {info.note}")
     return "\n".join(lines)

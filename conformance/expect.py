@@ -31,7 +31,7 @@ def fail(what: str, *lines: str) -> NoReturn:
         where = f" on {engine.name} ({engine.device})" if engine is not None else ""
         text = [f"spec {now.spec.id} failed{where}: {what}", f"  behaviour: {now.spec.behaviour}"]
         text += [f"  {line}" for line in lines if line]
-        text += [f"  source:    {source}" for source in now.spec.sources]
+        text += [f"  source:    {source.cited}" for source in now.spec.sources]
         if now.spec.note:
             text.append(f"  note:      {now.spec.note}")
     failure = SpecFailure("\n".join(text))

@@ -1,6 +1,6 @@
 """The CI gate: one exit status from a run's report, pytest's exit status and an older report.
 
-Exit statuses (also those of ``conformance diff`` and ``docs/ci/conformance-gate.sh``):
+Exit statuses (also those of ``conformance diff`` and ``conformance/ci/conformance-gate.sh``):
 
 - ``0`` pass: every claimed spec passed or is a known failure of the baseline;
 - ``1`` regression: a claimed spec failed (or was blocked) that the baseline does not list, or,
@@ -11,8 +11,8 @@ Exit statuses (also those of ``conformance diff`` and ``docs/ci/conformance-gate
   did not reach a verdict (pytest's usage error 4, no spec collected 5, interrupted 2,
   internal error 3);
 - ``3`` stale baseline: nothing regressed, but a spec listed in the baseline passes now. pytest
-  reports it as a strict XPASS (a failure, pytest exit 1); the gate tells it apart by the
-  ``[XPASS(strict)]`` that pytest puts at the start of its message. Remove the entry. A
+  reports it as a strict XPASS (a failure, pytest exit 1); the report records it as the outcome
+  ``stale`` (the verdict table, the matrix and the JSON show that state). Remove the entry. A
   baseline line that names no spec of the run (a typo, a removed spec) is stale too: it can
   hide nothing, and it would hide the spec a corrected line means;
 - ``4`` nothing ran: no claimed result ran (the engine claims no collected spec, or every
@@ -34,6 +34,10 @@ XPASS_STRICT = "[XPASS(strict)]"
 
 
 def is_stale(result: dict) -> bool:
+    """A strict XPASS: outcome "stale" (or, in reports written before that outcome existed, a
+    failure whose message starts with pytest's ``[XPASS(strict)]``)."""
+    if result["outcome"] == "stale":
+        return True
     return result["outcome"] == "failed" and result.get("message", "").startswith(XPASS_STRICT)
 
 
@@ -89,8 +93,7 @@ def gate(
         lines += [
             f"regression since the previous report: {diff_module.label(k)}: {was} -> {now} "
             "(a new baseline entry)"
-            for k, was, now in changes.other_changes
-            if was == "passed" and now == "xfailed"
+            for k, was, now in changes.newly_known  # the diff's own definition
         ]
     lines += [
         f"stale baseline: {diff_module.label(diff_module.key(r))} passes now; remove its entry"

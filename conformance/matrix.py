@@ -17,7 +17,7 @@ from conformance.catalogue import cell
 
 FORMAT = "autograd-conformance-report"
 VERSION = 1
-OUTCOMES = ("passed", "failed", "blocked", "skipped", "xfailed", "absent")
+OUTCOMES = ("passed", "failed", "blocked", "skipped", "xfailed", "absent", "stale")
 
 # state -> (mark, words); the order is the legend's. Claimed states first, then the states of
 # capabilities the engine does not claim (probed with --probe-undeclared, or not).
@@ -26,6 +26,7 @@ STATES: dict[str, tuple[str, str]] = {
     "fails": ("❌", "fails"),
     "known-failures": ("⚠️", "known failures"),
     "blocked": ("⛔", "blocked"),
+    "stale": ("🧹", "stale baseline"),
     "skipped": ("⏭️", "skipped"),
     "would-pass": ("☑️", "not claimed — would pass"),
     "deviates": ("✴️", "not claimed — deviates"),
@@ -34,9 +35,11 @@ STATES: dict[str, tuple[str, str]] = {
 }
 LEGEND = {
     "conforms": "every spec about the capability that ran passed",
-    "fails": "N/M: N of the M specs about the capability that ran failed",
+    "fails": "a spec about the capability failed; N/M passed: N of the M specs that ran passed "
+    "(in every claimed cell N/M counts the passes)",
     "known-failures": "the failures are listed in the baseline (strict expected failures)",
     "blocked": "a basic spec the specs rely on failed",
+    "stale": "a spec the baseline lists as failing passes now: remove its entry",
     "skipped": "claimed, but the specs skipped (a device the engine lacks, for example)",
     "would-pass": "not declared; run with --probe-undeclared, every spec passed",
     "deviates": "not declared; run with --probe-undeclared, N specs failed",
@@ -169,19 +172,21 @@ def chapter(capability: str) -> str:
 
 
 def describe(verdict: dict | None) -> str:
-    """A cell's words: the state and its counts, e.g. ``fails 2/5`` (failed of the specs that
-    ran), ``conforms 5/5 (3 skipped)``."""
+    """A cell's words: the state and its counts, always passed of those that ran, e.g.
+    ``fails 3/5 passed``, ``conforms 5/5 passed (3 skipped)``."""
     if verdict is None:
         return "—"
     state = verdict.get("state", "")
     counts = {o: int(verdict.get(o, 0)) for o in OUTCOMES}
     ran = sum(counts.values()) - counts["skipped"]
     words = STATES.get(state, ("", state))[1]
+    passed = f"{counts['passed']}/{ran} passed"  # one meaning of N/M in every claimed cell
     main = {
-        "conforms": f"{counts['passed']}/{ran}",
-        "fails": f"{counts['failed']}/{ran}",
-        "known-failures": f"{counts['xfailed']}/{ran}",
-        "blocked": f"{counts['blocked']}/{ran}",
+        "conforms": passed,
+        "fails": passed,
+        "known-failures": passed,
+        "blocked": passed,
+        "stale": passed,
         "skipped": f"({counts['skipped']})",
         "would-pass": f"({counts['passed']})",
         "deviates": f"({counts['failed']})",

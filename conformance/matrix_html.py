@@ -1,9 +1,12 @@
 """The conformance matrix as one self-contained HTML page: inline CSS and script, no network.
 
-Every cell links to a drill-down section listing the specs about that capability on that target
-(behaviour, sources, outcome, message, reproduction). The sections are in the page from the
-start, hidden; the script opens one on a click (``#d-N`` links, so without the script the
-browser's ``:target`` still shows it) and filters the rows by the words typed into the filter.
+Failures come first: above the table, a list of the cells whose verdict needs a reader (fails,
+blocked, stale baseline, deviates), each linking to its drill-down. Every cell links to a
+drill-down section listing the specs about that capability on that target (behaviour, sources,
+outcome, message, reproduction). The sections are in the page from the start, hidden, in a
+column beside the table (never over it: the clicked cell stays in sight); the script opens one
+on a click (``#d-N`` links, so without the script the browser's ``:target`` still shows it) and
+filters the rows by the words typed into the filter.
 Colours carry the states: the Markdown's emoji marks need an emoji font, which a headless
 browser or a CI machine may lack.
 """
@@ -27,15 +30,20 @@ td.cell:hover { outline: 2px solid #555; cursor: pointer; }
 td.selected { outline: 3px solid #1a56c4; }
 .state-conforms { background: #c8efc8; } .state-fails { background: #f6b8b8; }
 .state-known-failures { background: #fbd9a5; } .state-blocked { background: #ddc9f2; }
+.state-stale { background: #b8e0dc; }
 .state-skipped { background: #e4e4e4; } .state-would-pass { background: #d5ecfb; }
 .state-deviates { background: #fff0a6; } .state-absent { background: #f3f3f3; color: #777; }
 .state-not-claimed { background: #fff; color: #888; } .state-none { color: #aaa; }
 #filter { font: inherit; padding: 3px 6px; width: 24em; margin: 0.6em 0; }
 .drill { border: 2px solid #1a56c4; padding: 0.8em 1em; margin: 1em 0; max-width: 70em; }
 .drill[hidden] { display: none; } .drill:target { display: block; }
-.drill.open { position: fixed; top: 1em; right: 1em; width: min(48vw, 60em); margin: 0;
-  max-height: calc(100vh - 2em); overflow: auto; background: #fff;
-  box-shadow: 0 4px 18px rgba(0, 0, 0, 0.25); }
+#layout { display: flex; gap: 1.2em; align-items: flex-start; }
+#layout > .table { flex: 0 1 auto; overflow-x: auto; }
+#drilldowns { flex: 1 1 40%; min-width: 22em; position: sticky; top: 1em;
+  max-height: calc(100vh - 2em); overflow: auto; }
+#drilldowns .drill { margin-top: 0; }
+#failures { border-left: 4px solid #b00; padding: 0.3em 1em; margin: 0.8em 0; }
+#failures h2 { margin: 0.2em 0; }
 .spec { border-top: 1px solid #ddd; padding: 0.4em 0; }
 .spec h3 { font-size: 1em; margin: 0.2em 0; }
 .outcome-passed .outcome { color: #176b17; } .outcome-failed .outcome { color: #b00; }
@@ -56,7 +64,7 @@ SCRIPT = """
     document.querySelectorAll("td.selected").forEach(function (c) {
       c.classList.remove("selected");
     });
-    var cell = document.querySelector('a[data-drill="' + id + '"]');
+    var cell = document.querySelector('td.cell a[data-drill="' + id + '"]');
     if (cell) cell.parentNode.classList.add("selected");
     if (history.replaceState) history.replaceState(null, "", "#" + id);
   }
@@ -124,6 +132,18 @@ def spec_entry(result: dict) -> str:
     return "".join(parts) + "</article>"
 
 
+NEEDS_A_LOOK = ("fails", "blocked", "stale", "deviates")
+
+
+def failures_section(failures: list[str]) -> str:
+    if not failures:
+        return '<section id="failures"><h2>Failures</h2><p>none: no cell fails</p></section>'
+    return (
+        f'<section id="failures"><h2>Failures ({len(failures)})</h2>'
+        f"<ul>{''.join(failures)}</ul></section>"
+    )
+
+
 def as_html(matrix: Matrix, *, title: str = "Conformance matrix") -> str:
     heads = "".join(f"<th>{escape(matrix.labels[c.key])}</th>" for c in matrix.columns)
     summaries = "".join(
@@ -137,6 +157,7 @@ def as_html(matrix: Matrix, *, title: str = "Conformance matrix") -> str:
     )
     rows: list[str] = []
     drills: list[str] = []
+    failures: list[str] = []  # links to the cells a reader must look at, in table order
     for chapter, capabilities in matrix.chapters.items():
         rows.append(
             f'<tr class="chapter" data-chapter="{escape(chapter)}">'
@@ -161,6 +182,11 @@ def as_html(matrix: Matrix, *, title: str = "Conformance matrix") -> str:
                     "</td>"
                 )
                 label = f"{capability} on {matrix.labels[column.key]}: {words}"
+                if state in NEEDS_A_LOOK:
+                    failures.append(
+                        f'<li class="state-{escape(state)}"><a href="#{drill}" '
+                        f'data-drill="{drill}">{escape(label)}</a></li>'
+                    )
                 drills.append(
                     f'<section class="drill" id="{drill}" hidden '
                     f'data-capability="{escape(capability)}">'
@@ -198,11 +224,13 @@ def as_html(matrix: Matrix, *, title: str = "Conformance matrix") -> str:
         '<label>Filter <input id="filter" type="search" '
         'placeholder="capability, state or spec id"></label> <span id="shown" class="muted">'
         "</span>"
+        f"{failures_section(failures)}"
+        '<div id="layout"><div class="table">'
         f'<table id="matrix"><thead><tr><th>capability</th>{heads}</tr></thead><tbody>'
         f'<tr class="summary"><th>capabilities by state</th>{summaries}</tr>'
         f"{''.join(rows)}</tbody></table>"
-        '<p class="muted">Click a cell for its specs.</p>'
-        f'<div id="drilldowns">{"".join(drills)}</div>'
+        '<p class="muted">Click a cell for its specs.</p></div>'
+        f'<div id="drilldowns">{"".join(drills)}</div></div>'
         f'<h2>Legend</h2><ul class="legend">{legend}</ul>'
         f"<script>{SCRIPT}</script></body></html>\n"
     )

@@ -12,6 +12,8 @@ to use instead.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 # short name -> namespaced name
@@ -61,7 +63,7 @@ def add_short_names(config: pytest.Config, parser: pytest.Parser) -> None:
     config.stash[taken_key] = taken
 
 
-def namespaced(parser: pytest.Parser, short: str):
+def namespaced(parser: pytest.Parser, short: str) -> Any:
     """The namespaced option registered by the plugin for ``short``."""
     (found,) = (
         option

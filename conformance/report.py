@@ -18,7 +18,10 @@ from pathlib import Path
 FORMAT = "autograd-conformance-report"
 VERSION = 1
 DISTRIBUTION = "autograd-conformance"
-OUTCOMES = ("passed", "failed", "blocked", "skipped", "xfailed", "absent")
+# "stale": a spec its baseline lists as failing passed (pytest's strict XPASS): neither a
+# failure nor a pass, but an entry to remove, and a state of its own wherever results show.
+OUTCOMES = ("passed", "failed", "blocked", "skipped", "xfailed", "absent", "stale")
+STRICT_XPASS = "[XPASS(strict)]"  # what pytest puts at the start of a strict XPASS's message
 
 
 @dataclass
@@ -97,6 +100,8 @@ def outcome_of(report, blocked: bool) -> str:
     if hasattr(report, "wasxfail"):
         # A strict XPASS arrives as a plain failure; one with wasxfail set is a non-strict XPASS.
         return "xfailed" if report.skipped else "passed"
+    if report.failed and str(getattr(report, "longrepr", "")).startswith(STRICT_XPASS):
+        return "stale"
     if report.failed:
         return "failed"
     if report.skipped:
@@ -127,7 +132,7 @@ def verdicts(
 
 # The verdict of one capability on one target: for a capability the engine declares (claims),
 # then for one it does not.
-CLAIMED_STATES = ("conforms", "fails", "known-failures", "blocked", "skipped")
+CLAIMED_STATES = ("conforms", "fails", "known-failures", "blocked", "skipped", "stale")
 UNCLAIMED_STATES = ("not-claimed", "would-pass", "deviates", "absent")
 
 
@@ -137,7 +142,8 @@ def verdict(counts: dict[str, int], claimed: bool = True) -> str:
     Unclaimed: ``deviates`` when a probed spec failed, else ``absent`` when the adapter lacks a
     method a spec needs, else ``would-pass`` when probed specs passed, else ``not-claimed``
     (not probed). Claimed: ``fails``, ``blocked``, ``known-failures`` (baseline entries) in that
-    order, else ``conforms`` when a spec passed, else ``skipped``.
+    order (``stale`` before ``known-failures``: a baseline entry of a spec that passes now), else
+    ``conforms`` when a spec passed, else ``skipped``.
     """
     if not claimed:
         if counts["failed"]:
@@ -151,6 +157,8 @@ def verdict(counts: dict[str, int], claimed: bool = True) -> str:
         return "fails"
     if counts["blocked"]:
         return "blocked"
+    if counts.get("stale", 0):
+        return "stale"
     if counts["xfailed"]:  # a capability with known failures does not conform
         return "known-failures"
     if counts["passed"]:
@@ -162,6 +170,8 @@ def shown(state: str, counts: dict[str, int]) -> str:
     """A state as the terminal table words it."""
     if state == "fails":
         return "FAILS"
+    if state == "stale":
+        return "stale baseline"
     if state == "deviates":
         n = counts["failed"]
         return f"deviates ({n} spec{'s' if n != 1 else ''})"
@@ -187,7 +197,9 @@ def lines(
     names = [name for capabilities in table.values() for name in capabilities]
     width = max([len("not claimed"), *map(len, names)]) + 2
     absent = any(r.outcome == "absent" for r in results)
+    stale = any(r.outcome == "stale" for r in results)
     columns = COLUMNS + ((("absent", "absent"),) if absent else ())
+    columns += (("stale", "stale"),) if stale else ()
     heading = "".join(f"{title:>{len(title) + 2}}" for title, _ in columns)
     for target, capabilities in table.items():
         out.append(f"{target} ({engines.get(target, '')})")

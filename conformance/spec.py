@@ -89,6 +89,12 @@ class Source:
         which = f" (occurrence {self.occurrence})" if self.occurrence else ""
         return f"{self.document} § {self.section}{which}"
 
+    @property
+    def cited(self) -> str:
+        """The citation as a failure message shows it: the document's title and the anchor
+        (``conformance sources`` gives each title's file, author and where to find it)."""
+        return f"{self.document.title or self.document.id} § {self.section}"
+
 
 @dataclass(frozen=True)
 class SpecInfo:

@@ -9,6 +9,10 @@ Profiles, selected with hypothesis's own option ``--hypothesis-profile=NAME``:
 
 * ``ci``: derandomised (the same examples on every run, no database), 10 examples per spec
   case: the outcome of a run depends on the engine only. CI and the suite's own tests use it.
+  Its shapes come from a small fixed set (:data:`CI_SHAPES` and the like) that still holds a
+  0-d, a 1-d, a 2-d shape, size-1 dimensions and broadcasting with missing and size-1
+  dimensions: a compiling engine (tinygrad) builds a kernel per shape it meets, and with few
+  shapes it reuses them across specs instead of compiling anew for every drawn shape.
 * ``dev``, the default for local runs (no option, or hypothesis's own ``default``): 50 random
   examples per case, failures kept in the ``.hypothesis/`` database and replayed first.
 * ``thorough``: 1000 random examples per case, for engine authors' nightly runs.
@@ -92,19 +96,59 @@ def register_profiles() -> None:
 # -- shapes, dtypes, values --------------------------------------------------------------------
 MAX_SIDE = 3
 
-shapes = hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=MAX_SIDE)
-matrix_shapes = hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=MAX_SIDE)
+# The ci profile's shapes: few, so that compiled kernels are reused (see the module docstring).
+CI_SHAPES = ((), (3,), (1, 3), (2, 3), (3, 1))
+CI_MATRIX_SHAPES = ((2, 3), (3, 1), (1, 3))
+CI_SIDES = (1, 3)
+CI_BROADCAST_PAIRS = (
+    ((), (2, 3)),  # a 0-d operand
+    ((3,), (2, 3)),  # a missing dimension
+    ((3, 1), (1, 3)),  # size-1 dimensions on both sides
+    ((2, 3), (2, 3)),  # equal shapes
+    ((2, 1), (3,)),
+)
+
+
+FIXED_SHAPE_PROFILES = {"ci"}  # the profiles that draw shapes from the fixed sets
+
+
+@st.composite
+def under_ci(draw, fixed: tuple, drawn):
+    """One of ``fixed`` under the ``ci`` profile, else a draw from ``drawn``: decided at each
+    draw, since the profile is loaded after this module is imported."""
+    if settings.get_current_profile_name() in FIXED_SHAPE_PROFILES:
+        return draw(st.sampled_from(fixed))
+    return draw(drawn)
+
+
+shapes = under_ci(
+    CI_SHAPES, hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=MAX_SIDE)
+)
+matrix_shapes = under_ci(
+    CI_MATRIX_SHAPES, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=MAX_SIDE)
+)
+nonscalar_shapes = under_ci(
+    tuple(s for s in CI_SHAPES if s),
+    hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=MAX_SIDE),
+)
+sides = under_ci(CI_SIDES, st.integers(1, MAX_SIDE))
 # A loss's operands: N >= 1 predictions, or N rows of them; never 0-d (the documents' losses are
 # means over a batch, and an engine may refuse a loss of one 0-d prediction).
-batch_shapes = hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=MAX_SIDE)
-sides = st.integers(1, MAX_SIDE)
+batch_shapes = under_ci(
+    tuple(s for s in CI_SHAPES if s),
+    hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=MAX_SIDE),
+)
 
 
 def broadcast_pairs(min_dims: int = 0):
     """Two shapes that broadcast together (size-1 and missing dimensions included)."""
-    return hnp.mutually_broadcastable_shapes(
-        num_shapes=2, min_dims=min_dims, max_dims=2, min_side=1, max_side=MAX_SIDE
-    ).map(lambda shapes: shapes.input_shapes)
+    fixed = tuple(p for p in CI_BROADCAST_PAIRS if min(map(len, p)) >= min_dims)
+    return under_ci(
+        fixed,
+        hnp.mutually_broadcastable_shapes(
+            num_shapes=2, min_dims=min_dims, max_dims=2, min_side=1, max_side=MAX_SIDE
+        ).map(lambda shapes: shapes.input_shapes),
+    )
 
 
 def dtypes(engine):
@@ -370,7 +414,7 @@ def case_shapes(draw, op: Op):
     if op.layout == "matrix":
         return [draw(matrix_shapes)]
     if op.layout == "nonscalar":
-        return [draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=MAX_SIDE))]
+        return [draw(nonscalar_shapes)]
     return [draw(shapes)]
 
 

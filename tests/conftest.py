@@ -51,3 +51,9 @@ def pytest_runtest_call(item):
     if folder is not None:
         report_schema.check_folder(folder)
     return outcome
+
+
+def pytest_configure(config):
+    # Runs in `pytest tests` like every other test; `-m "not slow"` leaves out the few that
+    # build virtual environments, for a quick local loop.
+    config.addinivalue_line("markers", "slow: builds a virtual environment (tens of seconds)")

@@ -7,6 +7,7 @@ Engines come from :mod:`tests.tiny_engine`, so no test here depends on ``referen
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import textwrap
 from pathlib import Path
@@ -14,6 +15,14 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# Both are in the dev extra; without them the tests that use them skip, saying why.
+needs_xdist = pytest.mark.skipif(
+    importlib.util.find_spec("xdist") is None, reason="needs pytest-xdist (pip install -e .[dev])"
+)
+needs_randomly = pytest.mark.skipif(
+    importlib.util.find_spec("pytest_randomly") is None,
+    reason="needs pytest-randomly (pip install -e .[dev])",
+)
 TINY = "tests.tiny_engine"
 PY_COURSE = "003_6019b0b13895e324.txt"  # the id of the document the demo specs cite
 

@@ -28,7 +28,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_LEFTOVERS = (".git", ".venv", ".tox", "build", "dist", "*.egg-info", "__pycache__", ".*cache")
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 # The engine project owns packages with the names a careless suite might install.
 PROJECT_PACKAGES = {
@@ -213,3 +213,19 @@ def test_every_package_folder_is_installed():
         for init in folder.rglob("__init__.py")
     }
     assert sorted(on_disk) == sorted(setuptools["packages"])
+
+
+def test_the_ci_recipe_ships_in_the_package(environment, tmp_path):
+    """``conformance ci-init`` writes the workflow and the shell gate from the installed
+    package (package data), wherever the suite was installed from."""
+    scripts = environment.python.parent
+    project = tmp_path / "adopter"
+    project.mkdir()
+    command = [str(scripts / "conformance"), "ci-init", "--engine=pkg.mod:Engine", "--suite=./s"]
+    made = _run(command, project)
+    assert made.returncode == 0, made.stdout + made.stderr
+    workflow = (project / ".github" / "workflows" / "conformance.yml").read_text()
+    assert 'ENGINE: "pkg.mod:Engine"' in workflow and "conformance-gate.sh" in workflow
+    assert (project / "ci" / "conformance-gate.sh").read_text().startswith("#!/usr/bin/env bash")
+    again = _run(command, project)
+    assert again.returncode == 2 and "not overwriting" in again.stderr

@@ -34,9 +34,9 @@ def test_markdown_has_a_cell_per_capability_and_target_with_state_and_counts(rep
     text = matrix.as_markdown(matrix.build([matrix.load(p) for p in reports]))
     assert "| capability | reference 0.1.0 cpu | toy 1.0 cpu |" in text
     rows = markdown_rows(text)
-    assert rows["autograd.backward"] == ["✅ conforms 2/2", "❌ fails 1/2"]
-    assert rows["autograd.accumulate"] == ["✅ conforms 1/1", "⚠️ known failures 1/1"]
-    assert rows["autograd.no_grad"] == ["—", "⛔ blocked 1/1"]
+    assert rows["autograd.backward"] == ["✅ conforms 2/2 passed", "❌ fails 1/2 passed"]
+    assert rows["autograd.accumulate"] == ["✅ conforms 1/1 passed", "⚠️ known failures 0/1 passed"]
+    assert rows["autograd.no_grad"] == ["—", "⛔ blocked 0/1 passed"]
     assert rows["tensor.matmul"][1] == "⏭️ skipped (1)"
     assert rows["nn.activations"][1] == "☑️ not claimed — would pass (1)"
     assert rows["optim.sgd"][1] == "✴️ not claimed — deviates (1)"
@@ -80,10 +80,23 @@ def test_files_that_are_not_version_1_reports_are_refused(tmp_path, capsys, cont
 def test_command_writes_markdown_and_html(reports, tmp_path, capsys):
     md, page = tmp_path / "m.md", tmp_path / "m.html"
     assert main(["matrix", *map(str, reports), "--markdown", str(md), "--html", str(page)]) == 0
-    assert "❌ fails 1/2" in md.read_text()
+    assert "❌ fails 1/2 passed" in md.read_text()
     assert page.read_text().startswith("<!DOCTYPE html>")
     assert main(["matrix", *map(str, reports)]) == 0  # Markdown on stdout by default
-    assert "❌ fails 1/2" in capsys.readouterr().out
+    assert "❌ fails 1/2 passed" in capsys.readouterr().out
+
+
+def test_html_lists_failures_before_the_table(reports):
+    page = matrix_html.as_html(matrix.build([matrix.load(p) for p in reports]))
+    failures = page.index('<section id="failures">')
+    assert failures < page.index('<table id="matrix">')
+    listed = re.findall(r'<li class="state-(\w[\w-]*)"><a href="#(d-\d+)"', page[failures:])
+    failing = re.findall(
+        r'<td class="cell state-(fails|blocked|stale|deviates)" [^>]*>'
+        r'<a href="#(d-\d+)"',
+        page,
+    )
+    assert listed == failing and failing, (listed, failing)
 
 
 def test_html_is_self_contained_with_a_drill_down_per_cell(reports):
@@ -92,7 +105,7 @@ def test_html_is_self_contained_with_a_drill_down_per_cell(reports):
     # no network: nothing fetched from elsewhere
     assert not re.search(r"""(src|href)=["'](https?:)?//""", page)
     assert "<link" not in page and "@import" not in page
-    cells = re.findall(r'<a href="#(d-\d+)" data-drill="\1">', page)
+    cells = re.findall(r'<td class="cell [^>]*><a href="#(d-\d+)" data-drill="\1">', page)
     sections = re.findall(r'<section class="drill" id="(d-\d+)" hidden', page)
     verdicts = sum(len(v) for r in reports for v in json.loads(r.read_text())["verdicts"].values())
     assert len(cells) == len(sections) == verdicts

@@ -121,3 +121,31 @@ def test_a_link_to_a_cell_opens_its_drill_down(tmp_path, page):
     shot = tmp_path / "drill.png"
     chromium(tmp_path, f"--screenshot={shot}", page.as_uri() + "#d-3")
     assert shot.stat().st_size > 20_000
+
+
+# Stands in for a reader who clicks a failing cell, then measures where things are.
+MEASURE = """
+<script>
+document.querySelector("td.state-fails a").click();
+function box(element) { return element.getBoundingClientRect(); }
+var cell = box(document.querySelector("td.selected"));
+var panel = box(document.querySelector("section.drill.open"));
+var apart = panel.left >= cell.right || panel.right <= cell.left ||
+    panel.top >= cell.bottom || panel.bottom <= cell.top;
+document.body.setAttribute("data-drill-beside-cell", String(apart));
+var failures = box(document.getElementById("failures"));
+var table = box(document.getElementById("matrix"));
+document.body.setAttribute("data-failures-above-table", String(failures.bottom <= table.top));
+document.body.setAttribute("data-failures-in-view", String(failures.top < window.innerHeight));
+</script>
+"""
+
+
+def test_failures_come_first_and_the_drill_down_opens_beside_the_cell(tmp_path, page):
+    measured = tmp_path / "measured.html"
+    measured.write_text(page.read_text().replace("</body>", MEASURE + "</body>"))
+    dom = chromium(tmp_path, "--dump-dom", measured.as_uri()).stdout
+    (body,) = [attributes for tag, attributes in Elements(dom).found if tag == "body"]
+    assert body.get("data-drill-beside-cell") == "true", body
+    assert body.get("data-failures-above-table") == "true", body
+    assert body.get("data-failures-in-view") == "true", body

@@ -60,6 +60,8 @@ def test_newly_failing_newly_passing_messages_and_timings(tmp_path, before, caps
         },
     )
     assert main(["diff", str(before), str(after)]) == 1
+    assert "slower" not in capsys.readouterr().out  # timings only when asked for
+    assert main(["diff", str(before), str(after), "--timings"]) == 1
     out = capsys.readouterr().out
     assert "newly failing (1)\n  autograd.square_grad on toy-cpu: passed -> failed" in out
     assert "newly failing, not claimed (never a regression) (1)" in out
@@ -73,6 +75,23 @@ def test_newly_failing_newly_passing_messages_and_timings(tmp_path, before, caps
     assert "newly passing (2)\n  autograd.square_grad on toy-cpu: failed -> passed" in (
         capsys.readouterr().out
     )
+
+
+def test_diff_and_gate_agree_that_a_pass_turned_known_failure_is_a_regression(
+    tmp_path, before, capsys
+):
+    after = write_after(
+        tmp_path,
+        **{"autograd.chain_grad": ("xfailed", {}), "autograd.square_grad": ("xfailed", {})},
+    )
+    assert main(["diff", str(before), str(after)]) == gate.REGRESSION
+    out = capsys.readouterr().out
+    assert "newly known failures" in out and "square_grad on toy-cpu: passed -> xfailed" in out
+    assert "REGRESSION: 1 newly known failures" in out
+    assert main(["gate", str(after), f"--previous={before}"]) == gate.REGRESSION
+    # a probe (not claimed) that passed and now deviates is neither's regression
+    probe = write_after(tmp_path, **{"nn.relu_grad": ("xfailed", {"claimed": False})})
+    assert main(["diff", str(before), str(probe)]) == gate.PASS
 
 
 def test_reports_of_another_catalogue_or_engine_are_refused_unless_forced(tmp_path, before, capsys):

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.plugin_run import needs_xdist
+
 REPO = Path(__file__).resolve().parent.parent
 CHAPTERS = [str(REPO / "specs" / "test_basics.py"), str(REPO / "specs" / "test_autograd_basics.py")]
 ENGINES = "tests.misbehaving_engines"
@@ -152,6 +154,7 @@ def test_hanging_engine_times_out_and_the_run_goes_on(run):
     )
 
 
+@needs_xdist
 def test_hang_deaf_to_signals_is_stopped_by_the_thread_method_under_isolation(run):
     """pytest-timeout's default signal method cannot stop code that blocks SIGALRM; its thread
     method ends the process instead, which --isolate turns into one failed spec."""
@@ -170,6 +173,7 @@ def test_hang_deaf_to_signals_is_stopped_by_the_thread_method_under_isolation(ru
 
 
 # -- engines that end the interpreter ----------------------------------------------------------
+@needs_xdist
 def test_crashing_engine_is_isolated_and_its_dependants_blocked(run):
     result, report = run("SegfaultEngine", "--isolate", subprocess=True)
     check_complete(result, report)
@@ -194,6 +198,7 @@ def test_crashing_engine_is_isolated_and_its_dependants_blocked(run):
     ],
     ids=["abort", "exit"],
 )
+@needs_xdist
 def test_every_way_of_dying_is_isolated(run, engine, stderr):
     result, report = run(engine, "--isolate", "-k", ONE_EACH, subprocess=True)
     check_complete(result, report)
@@ -214,6 +219,7 @@ def test_every_way_of_dying_is_isolated(run, engine, stderr):
         result.stderr.fnmatch_lines([stderr])
 
 
+@needs_xdist
 def test_crash_in_one_function_fails_only_its_specs(run):
     selection = "jacobian_linear or square_grad or chain_rule"
     result, report = run("SegfaultInJacobianEngine", "--isolate", "-k", selection, subprocess=True)

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from conformance import baseline
-from tests.plugin_run import TINY, WRONG_SIGN, spec_source
+from tests.plugin_run import TINY, WRONG_SIGN, needs_xdist, spec_source
 
 TINY_ENGINE = f"--engine={TINY}:TinyEngine"
 PASSING = spec_source(
@@ -96,6 +96,7 @@ def test_written_baseline_lists_failures_and_round_trips(run):
     assert result.ret == pytest.ExitCode.OK
 
 
+@needs_xdist
 def test_written_baseline_under_xdist(run):
     run.write(WRONG_SIGN, PASSING)
     run(TINY_ENGINE, "--write-baseline=known.txt", "-n", "2", subprocess=True)
@@ -211,3 +212,17 @@ def test_a_case_entry_covers_that_case_on_every_target(run):
 def test_write_into_a_missing_folder_raises_a_baseline_error(tmp_path):
     with pytest.raises(baseline.BaselineError, match="cannot write baseline"):
         baseline.write(str(tmp_path / "missing" / "known.txt"), [])
+
+
+def test_a_passing_listed_spec_is_stale_in_the_table_the_json_and_the_matrix(run):
+    result = with_baseline(run, "demo.passing\n", PASSING)
+    result.stdout.fnmatch_lines(
+        ["*capability*pass*fail*stale*verdict", "*tensor.core*stale baseline"]
+    )
+    data = json.loads((run.pytester.path / "out.json").read_text())
+    assert [r["outcome"] for r in data["results"]] == ["stale"]
+    assert data["verdicts"]["tiny-cpu"]["tensor.core"]["state"] == "stale"
+    from conformance import matrix
+
+    text = matrix.as_markdown(matrix.build([matrix.load(str(run.pytester.path / "out.json"))]))
+    assert "🧹 stale baseline 0/1 passed" in text

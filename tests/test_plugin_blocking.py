@@ -11,7 +11,7 @@ import pytest
 
 from conformance.spec import MATHEMATICS, Source, SpecInfo
 from conformance.targets import BasicSpecs, Target
-from tests.plugin_run import TINY, outcomes_in_report, spec_source
+from tests.plugin_run import TINY, needs_randomly, needs_xdist, outcomes_in_report, spec_source
 from tests.tiny_engine import BrokenTensorEngine, TensorsOnlyEngine, TinyEngine
 
 FOUNDATION_AND_DEPENDANTS = (
@@ -72,7 +72,11 @@ REASONS = {
 @pytest.mark.parametrize("engine", EXPECTED)
 @pytest.mark.parametrize(
     "order",
-    [[], ["--randomly-seed=1"], ["--randomly-seed=2"]],
+    [
+        [],
+        pytest.param(["--randomly-seed=1"], marks=needs_randomly),
+        pytest.param(["--randomly-seed=2"], marks=needs_randomly),
+    ],
     ids=["in-order", "random-1", "random-2"],
 )
 def test_broken_basic_spec_blocks_its_dependants(run, engine, order):
@@ -107,6 +111,7 @@ def test_dependant_is_blocked_when_the_basic_spec_is_not_selected(run):
     ] == [True]
 
 
+@needs_xdist
 def test_blocking_under_xdist(run):
     run.write(*FOUNDATION_AND_DEPENDANTS)
     result = run(

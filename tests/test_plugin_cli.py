@@ -198,3 +198,13 @@ def test_contract_page_documents_every_capability_and_method():
     page = cli.DOCS["contract.md"]()
     assert all(f"### `{name}`" in page for name in CAPABILITIES)
     assert all(f"`Engine.{name}(" in page for _, name, _ in contract_methods())
+
+
+def test_sources_lists_the_bibliography_by_title(capsys):
+    from conformance.specs.sources import BIBLIOGRAPHY
+
+    assert cli.main(["sources"]) == 0
+    out = capsys.readouterr().out
+    cited = {src.document for s in catalogue.collect() for src in s.sources}
+    for document in cited & set(BIBLIOGRAPHY):
+        assert f"{document.title}\n  file: {document.id}\n" in out, document

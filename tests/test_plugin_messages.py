@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.plugin_run import HEADER, PY_COURSE, REPO, SQUARE_BODY, TINY, spec_source
+from tests.plugin_run import HEADER, REPO, SQUARE_BODY, TINY, spec_source
 
 
 def square_spec_expecting(value: str) -> str:
@@ -31,7 +31,7 @@ def test_failure_message_names_everything(run):
             "E   *error:     |got - expected| = 12 at index (), allowed 0.00061 "
             "(rtol=0.0001, atol=1e-05; float32 table)",
             "E   *hint:      every compared value has the wrong sign",
-            f"E   *source:    {PY_COURSE} § Autograd",
+            "E   *source:    Training Neural Networks § Autograd",
             "*- reproduce -*",
             "run(test_square_grad, engine='tests.tiny_engine:TinyEngine', device='cpu')",
         ]
@@ -129,7 +129,7 @@ def test_engine_error_has_the_spec_header_and_the_engine_frame(run):
             "  behaviour: for y = x**2 at x = 3 the gradient is 6",
             "  in engine: */tests/tiny_engine.py:* in tensor: "
             'raise RuntimeError("tensor creation is broken")',
-            f"  source:    {PY_COURSE} § Autograd",
+            "  source:    Training Neural Networks § Autograd",
             "  note:      a note for the reader",
             "  (the full traceback: run with -v)",
             "*- reproduce -*",
@@ -316,3 +316,32 @@ def test_reproduction_of_a_spec_in_a_package_imports_absolutely(run, tmp_path):
     )
     assert ran.returncode == 1, ran.stderr
     assert "SpecFailure: spec demo.doubled failed on tinybrokenadd" in ran.stderr, ran.stderr
+
+
+# A module whose preamble has much that the spec does not use: only what it uses is copied.
+LONG_PREAMBLE = (
+    "import json\nimport math as m\nfrom fractions import Fraction, Decimal\n"
+    "UNUSED_TABLE = {'a': 1}\nRATE = 2.0\nFACTOR = RATE * 1\n\n\n"
+    "def unused_helper(x):\n    return json.dumps(x)\n\n\n"
+    "def scaled(x):\n    return x * FACTOR\n\n\n"
+    "class UnusedThing:\n    pass\n"
+)
+
+
+def test_reproduction_copies_only_what_the_spec_uses(run, tmp_path):
+    body = "x = engine.tensor(1.0, requires_grad=True)\n(scaled(x) + x).backward()\n"
+    body += "expect_grad(x, m.floor(FACTOR) + 1.0, what='x.grad')"
+    run.write(LONG_PREAMBLE + spec_source("scaled", body=body))
+    result = run(f"--engine={TINY}:BrokenAddBackwardEngine")
+    result.assert_outcomes(failed=1)
+    (failure,) = result.reprec.getfailures()
+    script = dict(failure.sections)["reproduce"]
+    lines = script.splitlines()
+    # the helper, the constants behind it, the import the body uses, the star import
+    assert {"import math as m", "RATE = 2.0", "FACTOR = RATE * 1", "def scaled(x):"} <= set(lines)
+    assert "from conformance import *" in lines
+    for unused in ("json", "Fraction", "UNUSED_TABLE", "unused_helper", "UnusedThing"):
+        assert unused not in script, (unused, script)
+    ran = run_script(tmp_path / "repro.py", script)
+    assert ran.returncode == 1, ran.stderr
+    assert "SpecFailure: spec demo.scaled failed on tinybrokenadd" in ran.stderr, ran.stderr

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.plugin_run import TINY, WRONG_SIGN, spec_source
+from tests.plugin_run import TINY, WRONG_SIGN, needs_xdist, spec_source
 
 TINY_ENGINE = f"--engine={TINY}:TinyEngine"
 
@@ -132,6 +132,7 @@ def test_a_spec_needing_an_undeclared_prerequisite_is_not_probed(run):
     assert (ops["state"], ops["claimed"], ops["skipped"], ops["failed"]) == ("skipped", True, 1, 0)
 
 
+@needs_xdist
 def test_probing_under_xdist(run):
     run.write(*UNDECLARED)
     result = run(

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from conformance import report
-from tests.plugin_run import TINY, spec_source
+from tests.plugin_run import TINY, needs_xdist, spec_source
 
 # One spec of each fate: on the tiny engine add_backward and square_grad pass, the SGD spec is
 # skipped (no optim.sgd) and wrong_sum fails; on the broken-add engine add_backward fails and
@@ -241,6 +241,7 @@ def test_catalogue_digest_follows_the_spec_metadata():
     assert report.catalogue_digest([one, two]) != report.catalogue_digest([one, changed])
 
 
+@needs_xdist
 def test_json_report_under_xdist(run):
     data = read_report(run, "-n", "2", subprocess=True)
     assert {(r["spec"], r["target"]): r["outcome"] for r in data["results"]} == SPEC_OUTCOMES
@@ -257,6 +258,12 @@ def test_output_into_a_missing_folder_is_a_usage_error(run, option):
 
 
 # -- verdicts, without pytest ------------------------------------------------------------------
+def test_a_stale_entry_is_a_state_of_its_own():
+    counts = {**dict.fromkeys(report.OUTCOMES, 0), "passed": 2, "stale": 1, "xfailed": 1}
+    assert report.verdict(counts, True) == "stale"
+    assert report.verdict({**counts, "failed": 1}, True) == "fails"  # a failure comes first
+
+
 @pytest.mark.parametrize(
     ("counts", "claimed", "verdict"),
     [
@@ -290,7 +297,9 @@ def fake_report(outcome: str, **attributes) -> SimpleNamespace:
         ("skipped", {}, False, "skipped"),
         ("skipped", {}, True, "blocked"),
         ("skipped", {"wasxfail": "in baseline"}, False, "xfailed"),
-        ("failed", {}, False, "failed"),  # a strict XPASS arrives as a plain failure
+        ("failed", {}, False, "failed"),
+        # a strict XPASS arrives as a failure with pytest's mark: a stale baseline entry
+        ("failed", {"longrepr": "[XPASS(strict)] in baseline: demo.a"}, False, "stale"),
         ("passed", {"wasxfail": "flaky"}, False, "passed"),  # a non-strict XPASS
     ],
 )

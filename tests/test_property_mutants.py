@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import Phase, settings
 
-from conformance.specs.strategies import register_profiles
+from conformance.specs.strategies import FIXED_SHAPE_PROFILES, register_profiles
 from tests.catalogue_run import failing, matches, run_catalogue
 from tests.property_mutants import PROPERTY_MUTANTS
 
@@ -19,6 +19,8 @@ register_profiles()
 settings.register_profile(
     "mutants", settings.get_profile("ci"), phases=[Phase.explicit, Phase.generate]
 )
+# The ci profile's fixed shapes too: a mutant must be caught with the shapes CI gates with.
+FIXED_SHAPE_PROFILES.add("mutants")
 
 
 @pytest.mark.parametrize("mutant", PROPERTY_MUTANTS, ids=[m.name for m in PROPERTY_MUTANTS])

@@ -18,8 +18,10 @@
 #   FILE      the engine's known failures (pytest --baseline)
 #   PATH      where the JSON report goes (default: conformance-report.json); the Markdown
 #             matrix goes beside it (.md); --previous: an earlier report to compare with;
-#             --summary: a file to append the matrix to (GitHub: $GITHUB_STEP_SUMMARY)
-# Needs: pip install autograd-conformance (the `conformance` command) and the engine.
+#             --summary: a file to append the matrix and the gate's verdict to (GitHub:
+#             $GITHUB_STEP_SUMMARY)
+# Needs: the suite installed (the `conformance` command) and the engine. `conformance ci-init`
+# writes this script and a GitHub Actions workflow that runs it into a project.
 set -u
 
 engine="" baseline="" report="conformance-report.json" previous="" summary=""
@@ -55,4 +57,10 @@ if [ ! -f "$report" ]; then
 fi
 conformance matrix "$report" --markdown "${report%.json}.md" || exit 2
 if [ -n "$summary" ]; then cat "${report%.json}.md" >>"$summary"; fi
-conformance gate "$report" --pytest-status="$status" ${previous:+"--previous=$previous"}
+verdict=$(conformance gate "$report" --pytest-status="$status" ${previous:+"--previous=$previous"})
+gate=$?
+echo "$verdict"
+if [ -n "$summary" ]; then
+    printf '\n**Conformance gate: exit %s**\n\n```\n%s\n```\n' "$gate" "$verdict" >>"$summary"
+fi
+exit "$gate"
