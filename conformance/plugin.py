@@ -566,6 +566,7 @@ def failure_message(rep, call, info: SpecInfo, target: Target, found, verbose: b
         # with the minimal example hypothesis attached, for a property spec
         return property_failures.text(error, info.id, spec_target)
     if isinstance(error, (spec_clock.SpecTimedOut, *property_failures.GROUPS)):
+        assert isinstance(error, BaseException)  # (for the type checker: GROUPS are types)
         if isinstance(error, spec_clock.SpecTimedOut):
             text = f"spec {info.id} failed on {spec_target}: {error}"
         else:

@@ -31,7 +31,7 @@ def failures_in(error: BaseException) -> list[BaseException]:
     """The distinct failures in ``error``: those of an exception group (nested ones flattened),
     else ``error`` itself."""
     if isinstance(error, GROUPS):
-        return [leaf for inner in error.exceptions for leaf in failures_in(inner)]
+        return [leaf for inner in getattr(error, "exceptions", ()) for leaf in failures_in(inner)]
     return [error]
 
 

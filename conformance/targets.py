@@ -9,6 +9,7 @@ import inspect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -113,7 +114,7 @@ class BasicSpecs:
                 # dependants are blocked at once instead of hanging in turn.
                 self.results[key] = (HUNG, basic.subject)
                 self.results[key] = self._run(basic, function, target)
-            failure = self.results[key]
+            failure: Any = self.results[key]
             crashed = isinstance(failure, str)  # told by the isolation handler
             if crashed:
                 failure = (failure, basic.subject)
