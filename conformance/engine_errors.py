@@ -87,7 +87,9 @@ class EngineError:
     # the member that raised or is missing: "engine.softmax", or "*.mean" for a member of the
     # engine's objects (conformance/charging.py tells which kind), or ""
     member: str = ""
-    refused: bool = False  # an implemented Engine method raised NotImplementedError itself
+    # an implemented member refused the call: an Engine method raising NotImplementedError
+    # itself, or any member refusing a keyword argument (TypeError)
+    refused: bool = False
 
     @property
     def headline(self) -> str:
@@ -112,8 +114,15 @@ def examine(error: BaseException, spec_file: Path) -> EngineError:
         isinstance(error, NotImplementedError)
         and found.startswith("engine.")
         and frames[-1][0].path != CONTRACT
-    )
+    ) or refuses_keyword(error)
     return EngineError(error, spec_line, engine[-1] if engine else None, found, member, refused)
+
+
+def refuses_keyword(error: BaseException) -> bool:
+    """Whether ``error`` is a member refusing a keyword it does not take
+    (``backward(retain_graph=True)`` on an engine without ``retain_graph``): the member exists,
+    and the argument is the form the spec is about, so the failure stays with the spec's subject."""
+    return isinstance(error, TypeError) and "unexpected keyword argument" in str(error)
 
 
 def member_of(missing: str, called: list[tuple[Frame, object]], spec_folder: Path) -> str:

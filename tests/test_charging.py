@@ -52,3 +52,18 @@ def test_an_unimplemented_method_names_its_own_capability():
     text = failure_text(info("loss.cross_entropy", "nn.softmax"), "e (cpu)", found, "x")
     assert "the adapter declares nn.softmax but does not implement engine.softmax" in text
     assert "counted:   against nn.softmax, the capability of engine.softmax" in text
+
+
+def test_a_refused_keyword_stays_with_the_spec_it_is_about():
+    """backward(retain_graph=True) on an engine whose backward takes no retain_graph is the
+    retain_graph spec failing, not autograd.backward: the member exists, and the keyword is the
+    form the spec is about (mygrad, tinygrad and micrograd refuse it so)."""
+    from conformance import charging
+    from conformance.engine_errors import refuses_keyword
+
+    error = TypeError("Tensor.backward() got an unexpected keyword argument 'retain_graph'")
+    spec = info("autograd.retain_graph", "autograd.backward")
+    assert charging.charged("*.backward", spec) == "autograd.backward"  # without the refusal
+    assert refuses_keyword(error)
+    assert charging.charged("*.backward", spec, refused=refuses_keyword(error)) == ""
+    assert not refuses_keyword(TypeError("unsupported operand type(s) for @"))
