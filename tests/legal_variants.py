@@ -25,18 +25,16 @@ from conformance.engines.reference_engine import ReferenceEngine
 from conformance.reference_impl import (
     conversions,
     core,
-    creation,
     data,
     function,
     functional,
-    methods,
     nn,
     ops,
     optim,
     views,
 )
 from conformance.reference_impl.core import Tensor
-from tests.mutants import op
+from tests.mutants import op, softmax_without_shift, unreached_leaves_given
 
 
 @dataclass(frozen=True)
@@ -82,33 +80,7 @@ def _record_flagging_no_grad_results(name, data_, inputs, backward, saved=(), ke
     return out
 
 
-def _softmax_as_written(a, dim):
-    """e^z / sum_j e^z_j exactly as the PyTorch course writes it: it overflows for large logits,
-    as the course says computing it explicitly can."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        exp = np.exp(a.data)
-        out = exp / exp.sum(axis=dim, keepdims=True)
-    return function.record(
-        "SoftmaxBackward0",
-        out,
-        (a,),
-        lambda g, y: (y * (g - (g * y).sum(axis=dim, keepdims=True)),),
-        keep_output=True,
-    )
-
-
 _RANDOM_SPLIT, _RECORD = data.random_split, function.record
-
-
-def _softmax_patches():
-    original = ops.softmax
-    patches = [mock.patch.object(ops, "softmax", _softmax_as_written)]
-    patches += [
-        mock.patch.object(core.Tensor, method, _softmax_as_written)
-        for method, bound in methods.METHODS.items()
-        if bound is original
-    ]
-    return patches
 
 
 def _record_patches(replacement):
@@ -158,7 +130,7 @@ VARIANTS += [
         "softmax_as_written",
         "softmax is e^z / sum e^z as the course writes it, NaN once e^z overflows (the course "
         "says computing it explicitly can overflow)",
-        _softmax_patches,
+        lambda: op("softmax", softmax_without_shift),
         _softmax_overflows,
         declines=frozenset({"nn.softmax_stable"}),
     ),
@@ -191,7 +163,7 @@ def _documents_only_patches():
         mock.patch.object(ReferenceEngine, "adam", _adam_with_penalty),
         mock.patch.object(data, "random_split", _split_by_counts_only),
         *_record_patches(_record_as_the_book_names),
-        *_softmax_patches(),
+        *op("softmax", softmax_without_shift),
     ]
 
 
@@ -281,34 +253,6 @@ def _float64_grad_differs(engine) -> bool:
     x = engine.tensor([1.0, 2.0], requires_grad=True)
     (x * 2.0).sum().backward()
     return x.dtype == "float32" and x.grad.dtype == "float64"
-
-
-def _zeros_for_unused_patches():
-    """A tape of the leaves made since the last backward: backward gives each leaf on it that
-    it did not reach a zero gradient, as tape-based engines that allocate every tracked
-    variable's gradient do."""
-    tape = []
-
-    def leaf(array, requires_grad):
-        out = LEAF(array, requires_grad)
-        if requires_grad:
-            tape.append(out)
-        return out
-
-    def backward(root, seed, retain_graph=False):
-        RUN_BACKWARD(root, seed, retain_graph)
-        for tensor in tape:
-            if tensor._grad is None:
-                tensor._grad = Tensor(np.zeros_like(tensor.data))
-        tape.clear()
-
-    return [
-        mock.patch.object(creation, "_leaf", leaf),
-        mock.patch.object(core, "run_backward", backward),
-    ]
-
-
-LEAF, RUN_BACKWARD = creation._leaf, core.run_backward
 
 
 def _zeros_for_unused_differs(engine) -> bool:
@@ -428,7 +372,7 @@ VARIANTS += [
         "backward gives a zero gradient to every tracked leaf made since the last backward that "
         "it did not reach, where PyTorch leaves None; the documents speak of None only for "
         "intermediate tensors",
-        _zeros_for_unused_patches,
+        lambda: unreached_leaves_given(np.zeros_like),
         _zeros_for_unused_differs,
     ),
     Variant(

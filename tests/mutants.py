@@ -72,6 +72,32 @@ def adapter(name, replacement):
     return [mock.patch.object(ReferenceEngine, name, staticmethod(replacement))]
 
 
+def unreached_leaves_given(fill):
+    """Backward gives every tracked leaf made since the last backward that it did not reach the
+    gradient ``fill(leaf.data)``: zeros, as tape-based engines that allocate each tracked
+    variable's gradient do (a legal variant), or ones (a mutant)."""
+    tape = []
+    make_leaf, run_backward = creation._leaf, core.run_backward
+
+    def leaf(array, requires_grad):
+        out = make_leaf(array, requires_grad)
+        if requires_grad:
+            tape.append(out)
+        return out
+
+    def backward(root, seed, retain_graph=False):
+        run_backward(root, seed, retain_graph)
+        for tensor in tape:
+            if tensor._grad is None:
+                tensor._grad = Tensor(fill(tensor.data))
+        tape.clear()
+
+    return [
+        mock.patch.object(creation, "_leaf", leaf),
+        mock.patch.object(core, "run_backward", backward),
+    ]
+
+
 # -- planted bugs ------------------------------------------------------------------------------
 def relu_leaky(a):
     return function.record("ReluBackward0", a.data * (a.data > 0), (a,), lambda g: (g,))
@@ -329,9 +355,11 @@ def declaring_the_documents_only():
 
 
 def softmax_without_shift(a, dim):
-    """e^z / sum e^z as written, overflowing for large logits."""
-    exp = np.exp(a.data)
-    out = exp / exp.sum(axis=dim, keepdims=True)
+    """e^z / sum e^z as written, overflowing for large logits (a bug for an engine declaring the
+    stable convention; a legal variant for one that does not, tests/legal_variants.py)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        exp = np.exp(a.data)
+        out = exp / exp.sum(axis=dim, keepdims=True)
     return function.record(
         "SoftmaxBackward0",
         out,

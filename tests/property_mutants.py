@@ -18,7 +18,6 @@ from conformance.engines.reference_engine import ReferenceEngine
 from conformance.reference_impl import (
     backend,
     core,
-    creation,
     data,
     function,
     functional,
@@ -27,7 +26,7 @@ from conformance.reference_impl import (
     optim,
 )
 from conformance.reference_impl.core import Tensor
-from tests.mutants import Mutant, adapter, op
+from tests.mutants import Mutant, adapter, op, unreached_leaves_given
 
 
 @dataclass(frozen=True)
@@ -187,31 +186,6 @@ LINEAR_INIT = nn.Linear.__init__
 
 
 # -- a gradient where none flowed --------------------------------------------------------------
-def ones_for_unreached_leaves():
-    """Backward gives every tracked leaf made since the last backward that it did not reach a
-    gradient of ones (a stale seed where nothing flowed)."""
-    tape = []
-
-    def leaf(array, requires_grad):
-        out = LEAF(array, requires_grad)
-        if requires_grad:
-            tape.append(out)
-        return out
-
-    def backward(root, seed, retain_graph=False):
-        RUN_BACKWARD(root, seed, retain_graph)
-        for tensor in tape:
-            if tensor._grad is None:
-                tensor._grad = Tensor(np.ones_like(tensor.data))
-        tape.clear()
-
-    return [
-        mock.patch.object(creation, "_leaf", leaf),
-        mock.patch.object(core, "run_backward", backward),
-    ]
-
-
-LEAF, RUN_BACKWARD = creation._leaf, core.run_backward
 
 
 # -- an engine that differentiates numerically --------------------------------------------------
@@ -407,7 +381,7 @@ PROPERTY_MUTANTS = [
         "unreached_leaf_gets_ones",
         "a tracked leaf that backward did not reach gets a gradient of ones",
         ("properties.graphs_match_reference",),
-        ones_for_unreached_leaves,
+        lambda: unreached_leaves_given(np.ones_like),
     ),
     PropertyMutant(
         "grads_widened_after_float16",
