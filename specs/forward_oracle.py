@@ -124,9 +124,12 @@ def _is_float(value) -> bool:
     return isinstance(value, float) or (isinstance(value, np.ndarray) and value.dtype.kind == "f")
 
 
-def expect_forward_matches(out, function, operands: list, dtype: str, roundings: int, reproduction):
+def expect_forward_matches(
+    out, function, operands: list, dtype: str, roundings: int, reproduction
+) -> float:
     """The engine's forward value ``out`` of ``function`` on ``operands`` is within the allowed
-    error of the float64 oracle; a failure shows the reproduction."""
+    error of the float64 oracle; a failure shows the reproduction. Returns the largest error
+    (the forward's drift), which a gradient computed from the forward's own values inherits."""
     __tracebackhide__ = True
     expected = forward_value(function, operands)
     got = as_array(out).astype(np.float64)
@@ -155,3 +158,4 @@ def expect_forward_matches(out, function, operands: list, dtype: str, roundings:
             "specs/forward_oracle.py)",
             *reproduction,
         )
+    return float(np.max(error, initial=0.0))
