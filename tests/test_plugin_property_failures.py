@@ -17,12 +17,14 @@ IMPORTS = (
 )
 
 # Two distinct failures: a wrong value for odd n (the suite's own message) and an error the
-# "engine" raises for large even n.
+# "engine" raises for large even n. n is drawn from those two values only, a search space that
+# hypothesis exhausts: finding both failures must not depend on the draw (with n from 0..20 a
+# run now and then met only one of them).
 TWO_WAYS = spec_source(
     "two_ways",
     requires="set()",
     arguments="engine, n",
-    decorators=PROPERTY,
+    decorators="@hs.spec_settings\n@given(n=st.sampled_from([1, 12]))\n",
     body="if n % 2:\n"
     "    expect_close(engine.tensor(float(n)), n + 1.0, what=f'tensor({n})')\n"
     "elif n > 10:\n"
