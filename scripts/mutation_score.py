@@ -82,7 +82,13 @@ SCOPES = (
         "gradients",
         "reference_impl/ops.py",
         (),
-        ("specs/test_basics.py", "specs/test_autograd_basics.py", PROPERTY_GRADIENTS),
+        # the losses chapter too: softmax's and log-softmax's gradients are checked there
+        (
+            "specs/test_basics.py",
+            "specs/test_autograd_basics.py",
+            "specs/test_losses.py",
+            PROPERTY_GRADIENTS,
+        ),
         gradients_only=True,
     ),
     Scope(
@@ -107,6 +113,8 @@ SCOPES = (
             "specs/test_autograd_basics.py",
             "specs/test_tensors.py",
             "specs/test_properties_stateful.py",
+            # run_backward's order of nodes: exact_near_kinks' graphs are the ones that show it
+            PROPERTY_GRADIENTS,
         ),
     ),
     Scope(

@@ -388,6 +388,30 @@ def test_softmax_jacobian(engine):
     expect_close(jacobian, np.diag(p) - np.outer(p, p), what="jacobian of softmax at z")
 
 
+# A batch of two rows of three logits, and output weights that differ within each row, so that
+# the gradient of each row depends on that row's own weighted mean (w . p) and nothing else.
+SOFTMAX_BATCH = [[2.0, 0.5, -1.0], [0.1, 0.2, 0.3]]
+SOFTMAX_WEIGHTS = [[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]]
+
+
+@spec(
+    id="loss.softmax_batch_grad",
+    behaviour="softmax of a (2, 3) batch along dim 1 normalises each row on its own: the gradient "
+    "of sum(w * softmax(z)) is p * (w - sum_j w_j p_j), row by row",
+    sources=[*SOFTMAX, maths("d/dz_i sum_k w_k p_k = p_i (w_i - sum_j w_j p_j), per row")],
+    about="nn.softmax",
+    requires={"autograd.backward", "tensor.arrays", "tensor.ops"},
+    note="The documents apply softmax to each sample's K logits; a batch holds one sample per "
+    "row. A gradient that reduced over the batch, or broadcast a row's sum over the wrong axis, "
+    "is off by O(1) here (with one row, as in loss.softmax_jacobian, both are the same).",
+)
+def test_softmax_batch_grad(engine):
+    z = engine.tensor(SOFTMAX_BATCH, requires_grad=True)
+    (engine.softmax(z, dim=1) * engine.tensor(SOFTMAX_WEIGHTS)).sum().backward()
+    p, w = softmax_rows(SOFTMAX_BATCH), np.array(SOFTMAX_WEIGHTS)
+    expect_grad(z, p * (w - (w * p).sum(axis=1, keepdims=True)), what="z.grad")
+
+
 @spec(
     id="loss.bce_mean_over_all_terms",
     behaviour="binary cross-entropy of an (N, K) batch of probabilities is the mean of all N * K "

@@ -354,6 +354,20 @@ def declaring_the_documents_only():
     return mock.patch.object(ReferenceEngine, "capabilities", kept)
 
 
+def softmax_grad_summed_without_keepdims(a, dim):
+    """The stable softmax, whose gradient drops the summed axis of (g * y).sum(dim): right for
+    one row, broadcast against the wrong axis for a batch."""
+    shifted = np.exp(a.data - a.data.max(axis=dim, keepdims=True))
+    out = shifted / shifted.sum(axis=dim, keepdims=True)
+    return function.record(
+        "SoftmaxBackward0",
+        out,
+        (a,),
+        lambda g, y: (y * (g - (g * y).sum(axis=dim)),),
+        keep_output=True,
+    )
+
+
 def softmax_without_shift(a, dim):
     """e^z / sum e^z as written, overflowing for large logits (a bug for an engine declaring the
     stable convention; a legal variant for one that does not, tests/legal_variants.py)."""
@@ -911,5 +925,12 @@ MUTANTS = [
         "softmax normalises along the first dimension whatever dim says",
         ("loss.softmax_values",),
         lambda: [mock.patch.object(ReferenceEngine, "softmax", softmax_over_first_dim)],
+    ),
+    Mutant(
+        "softmax_grad_sum_not_kept",
+        "softmax's gradient sums (g * y) over the row without keeping that axis, so a batch's "
+        "row sums broadcast against the wrong axis",
+        ("loss.softmax_batch_grad",),
+        lambda: op("softmax", softmax_grad_summed_without_keepdims),
     ),
 ]
