@@ -166,7 +166,13 @@ def missing(error: BaseException, frames: list[tuple[Frame, object]], spec_folde
     return ""
 
 
-def failure_text(info: SpecInfo, target: str, found: EngineError, about: str) -> str:
+def failure_text(
+    info: SpecInfo,
+    target: str,
+    found: EngineError,
+    about: str,
+    engine_declares: frozenset[str] | None = None,
+) -> str:
     """The failure message: the spec's header, what the engine raised where, its sources;
     ``target`` reads "engine (device)". A member of another capability than ``about`` is named
     with its capability, which the failure then counts against."""
@@ -177,6 +183,9 @@ def failure_text(info: SpecInfo, target: str, found: EngineError, about: str) ->
     member = f"{named} ({owner})" if owner else ""
     declared = owner if owner in info.capabilities else about
     under = f", under {owner}" if owner and owner != declared else ""
+    # a probed spec (--probe-undeclared) runs capabilities the adapter does not declare
+    claimed = engine_declares is None or declared in engine_declares
+    stated = f"declares {declared}" if claimed else f"does not declare {declared}, and"
     if found.missing and found.refused:
         lines.append(
             f"  refused:   {member or found.missing} is implemented but refused this call "
@@ -184,12 +193,12 @@ def failure_text(info: SpecInfo, target: str, found: EngineError, about: str) ->
         )
     elif found.missing.startswith("engine."):
         lines.append(
-            f"  absent:    the adapter declares {declared} but does not implement "
+            f"  absent:    the adapter {stated} {'but ' if claimed else ''}does not implement "
             f"{named or found.missing}" + (f" (a member of {owner})" if under else "")
         )
     elif found.missing:
         lines.append(
-            f"  absent:    the adapter declares {declared} but its objects have no "
+            f"  absent:    the adapter {stated} {'but ' if claimed else ''}its objects have no "
             f"{found.missing}" + (f" (the contract's {named}{under})" if named else "")
         )
     elif member:

@@ -580,7 +580,9 @@ def failure_message(rep, call, info: SpecInfo, target: Target, found, verbose: b
     if found is None:
         return str(rep.longrepr)
     about = info.subject or ", ".join(sorted(info.capabilities))
-    text = engine_errors.failure_text(info, f"{target.engine.name} ({target.device})", found, about)
+    text = engine_errors.failure_text(
+        info, f"{target.engine.name} ({target.device})", found, about, target.engine.capabilities
+    )
     if verbose:
         rep.longrepr = f"{text}\n\n{rep.longrepr}"
     else:

@@ -67,3 +67,19 @@ def test_a_refused_keyword_stays_with_the_spec_it_is_about():
     assert refuses_keyword(error)
     assert charging.charged("*.backward", spec, refused=refuses_keyword(error)) == ""
     assert not refuses_keyword(TypeError("unsupported operand type(s) for @"))
+
+
+def test_an_absent_member_of_an_undeclared_capability_is_not_called_declared():
+    """Under --probe-undeclared a spec runs a capability the adapter does not declare: its
+    message must not say the adapter declares it."""
+    from conformance.engine_errors import failure_text
+
+    found = EngineError(NotImplementedError(), None, None, "engine.softmax", "engine.softmax")
+    spec = info("nn.softmax")
+    probed = failure_text(spec, "e (cpu)", found, "nn.softmax", frozenset({"tensor.core"}))
+    assert "the adapter does not declare nn.softmax, and does not implement engine.softmax" in (
+        probed
+    )
+    assert "declares nn.softmax but" not in probed
+    declared = failure_text(spec, "e (cpu)", found, "nn.softmax", frozenset({"nn.softmax"}))
+    assert "the adapter declares nn.softmax but does not implement engine.softmax" in declared
