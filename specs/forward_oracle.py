@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from conformance.expect import as_array, fail, show
+from conformance.specs.gradcheck import UNIT_ROUNDOFF
 
-UNIT_ROUNDOFF = {"float32": 2.0**-24, "float64": 2.0**-53}
 SLACK = 64  # ulps per rounding allowed beyond correct rounding: no document states accuracy
 
 

@@ -332,7 +332,7 @@ def test_exact_integers(engine, values, data):
     about="properties.exactness",
     requires={"autograd.backward", "tensor.arrays", "tensor.ops"},
     tolerance=Tolerance(
-        rtol=4 * 2.0**-24,
+        rtol=4 * gc.UNIT_ROUNDOFF["float32"],
         atol=0.0,
         why="4 units of roundoff of the dtype around the engine's own forward value exp(x): the "
         "gradient is that value times the exact factor 1, so only a backward that evaluates exp "

@@ -23,18 +23,21 @@ import numpy as np
 from conformance.capabilities import documents_only, is_convention
 from conformance.engines.reference_engine import ReferenceEngine
 from conformance.reference_impl import (
-    conversions,
     core,
     data,
-    function,
     functional,
     nn,
     ops,
     optim,
-    views,
 )
 from conformance.reference_impl.core import Tensor
-from tests.mutants import op, softmax_without_shift, unreached_leaves_given
+from tests.mutants import (
+    kit,
+    op,
+    record_flagging_no_grad_results,
+    softmax_without_shift,
+    unreached_leaves_given,
+)
 
 
 @dataclass(frozen=True)
@@ -69,23 +72,7 @@ def _split_by_counts_only(dataset, lengths, seed=None, generator=None):
     return _RANDOM_SPLIT(dataset, lengths, seed=seed, generator=generator)
 
 
-def _record_flagging_no_grad_results(name, data_, inputs, backward, saved=(), keep_output=False):
-    """Under no_grad nothing is recorded (no grad_fn), but the result keeps requires_grad from
-    its inputs: the documents say only that the operation is not recorded."""
-    out = _RECORD(name, data_, inputs, backward, saved, keep_output)
-    if not core.is_grad_enabled() and any(
-        isinstance(t, core.Tensor) and t.requires_grad for t in inputs
-    ):
-        out.requires_grad = True
-    return out
-
-
-_RANDOM_SPLIT, _RECORD = data.random_split, function.record
-
-
-def _record_patches(replacement):
-    modules = (function, ops, views, conversions, functional)
-    return [mock.patch.object(m, "record", replacement) for m in modules if hasattr(m, "record")]
+_RANDOM_SPLIT = data.random_split
 
 
 def _no_grad_result_keeps_flag(engine) -> bool:
@@ -122,7 +109,7 @@ VARIANTS += [
         "no_grad_result_requires_grad",
         "a result computed under no_grad() keeps requires_grad=True while nothing is recorded "
         "(no grad_fn, no gradient flows): the documents say only that no_grad is not recorded",
-        lambda: _record_patches(_record_flagging_no_grad_results),
+        lambda: kit("record", record_flagging_no_grad_results),
         _no_grad_result_keeps_flag,
         declines=frozenset({"autograd.no_grad_flag"}),
     ),
@@ -144,7 +131,7 @@ def _record_as_the_book_names(name, data_, inputs, backward, saved=(), keep_outp
         not isinstance(t, core.Tensor) for t in inputs
     ):
         name = name.removesuffix("0") + "1"
-    return _record_flagging_no_grad_results(name, data_, inputs, backward, saved, keep_output)
+    return record_flagging_no_grad_results(name, data_, inputs, backward, saved, keep_output)
 
 
 def _sgd_with_penalty(self, params, *, lr, momentum=0.0, weight_decay=0.0):
@@ -162,7 +149,7 @@ def _documents_only_patches():
         mock.patch.object(ReferenceEngine, "sgd", _sgd_with_penalty),
         mock.patch.object(ReferenceEngine, "adam", _adam_with_penalty),
         mock.patch.object(data, "random_split", _split_by_counts_only),
-        *_record_patches(_record_as_the_book_names),
+        *kit("record", _record_as_the_book_names),
         *op("softmax", softmax_without_shift),
     ]
 
