@@ -185,7 +185,7 @@ def failure_text(
     under = f", under {owner}" if owner and owner != declared else ""
     # a probed spec (--probe-undeclared) runs capabilities the adapter does not declare
     claimed = engine_declares is None or declared in engine_declares
-    stated = f"declares {declared}" if claimed else f"does not declare {declared}, and"
+    stated = f"declares {declared} but" if claimed else f"does not declare {declared}, and"
     if found.missing and found.refused:
         lines.append(
             f"  refused:   {member or found.missing} is implemented but refused this call "
@@ -193,12 +193,12 @@ def failure_text(
         )
     elif found.missing.startswith("engine."):
         lines.append(
-            f"  absent:    the adapter {stated} {'but ' if claimed else ''}does not implement "
+            f"  absent:    the adapter {stated} does not implement "
             f"{named or found.missing}" + (f" (a member of {owner})" if under else "")
         )
     elif found.missing:
         lines.append(
-            f"  absent:    the adapter {stated} {'but ' if claimed else ''}its objects have no "
+            f"  absent:    the adapter {stated} its objects have no "
             f"{found.missing}" + (f" (the contract's {named}{under})" if named else "")
         )
     elif member:
